@@ -1,0 +1,39 @@
+#include "app/signals.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace letta_stream::app::signals {
+
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+int g_pipe[2] = {-1, -1};
+
+extern "C" void on_signal(int sig) {
+    if (g_signal != 0 && sig == SIGINT) _exit(130);  // second Ctrl-C: the user means it
+    if (g_signal == 0) g_signal = sig;
+    if (g_pipe[1] >= 0) {
+        const char byte = 1;
+        [[maybe_unused]] const auto n = ::write(g_pipe[1], &byte, 1);
+    }
+}
+
+}  // namespace
+
+void install() {
+    std::signal(SIGPIPE, SIG_IGN);
+    if (g_pipe[0] < 0 && ::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) g_pipe[0] = g_pipe[1] = -1;
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+int wake_fd() noexcept { return g_pipe[0]; }
+
+const volatile std::sig_atomic_t* received() noexcept { return &g_signal; }
+
+}  // namespace letta_stream::app::signals

@@ -1,0 +1,40 @@
+// cli::Options — everything the user asked for, validated and typed. Plain data: the modules
+// below app/ never see this struct (app/ copies what each needs into their own config).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace letta_stream::cli {
+
+enum class Route : unsigned char { conversations, agents };
+
+struct Options {
+    // What to talk to.
+    std::string agent;         // "agent-<uuid4>" or a name to look up; may be empty with --conversation
+    std::string conversation;  // empty: the agent's default conversation
+    Route route = Route::conversations;
+    std::string base_url = "https://api.letta.com";  // no trailing slash
+    std::string api_key;                              // may be empty (self-hosted without auth)
+    std::string project_id;
+    std::vector<std::string> headers;  // validated "Name: value" lines, env first, then -H
+
+    // What to say.
+    std::string prompt;  // final: argument, stdin, or "argument\n\nstdin"; valid UTF-8
+
+    // How to behave.
+    long connect_timeout_ms = 30'000;
+    std::size_t max_event_size = 16u << 20;
+    std::size_t max_prompt_size = 4u << 20;
+    bool final_newline = true;
+    bool verbose = false;
+    bool quiet = false;
+
+    // Non-fatal remarks found while resolving (printed as warnings unless --quiet).
+    std::vector<std::string> warnings;
+};
+
+inline constexpr const char* default_base_url = "https://api.letta.com";
+
+}  // namespace letta_stream::cli

@@ -1,0 +1,67 @@
+// cli::parse — argv, environment and stdin → Options, or a usage error naming the flag that
+// fixes it. Two stages: CLI11 parses syntax into raw strings (parse.cpp, the only file that
+// includes CLI11); resolve() turns raw values plus the environment into typed Options
+// (resolve.cpp). The environment (variables, stdin, files) is injected so tests run in-process.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+
+namespace letta_stream::cli {
+
+// What the outside world looks like to the parser.
+struct Environment {
+    // Returns the variable's value, or nullopt when unset.
+    std::function<std::optional<std::string>(const char* name)> getenv;
+    bool stdin_is_tty = false;
+    // Reads stdin to EOF, but at most `limit` bytes; sets `error` on failure (a closed stdin
+    // reads as empty, not as an error).
+    std::function<bool(std::size_t limit, std::string& out, std::string& error)> read_stdin;
+    // Reads a whole (small) file.
+    std::function<bool(const std::string& path, std::string& out, std::string& error)> read_file;
+};
+
+Environment system_environment();
+
+// Raw values as CLI11 saw them: strings, no validation beyond syntax.
+struct RawOptions {
+    std::optional<std::string> prompt;  // positional
+    std::string agent;
+    std::string conversation;
+    std::string base_url;
+    std::string api_key_file;
+    std::string project_id;
+    std::vector<std::string> headers;
+    std::string endpoint;
+    std::string connect_timeout;
+    std::string max_event_size;
+    std::string max_prompt_size;
+    bool no_stdin = false;
+    bool no_newline = false;
+    bool verbose = false;
+    bool quiet = false;
+};
+
+struct ParseResult {
+    enum class Action : unsigned char { run, help, version, error };
+    Action action = Action::run;
+    int exit_code = 0;   // for error: the ExitStatus value
+    std::string text;    // help text (stdout) or the error message (stderr)
+    std::string hint;    // for error
+    Options options;
+};
+
+// Full parse: syntax, then resolve().
+ParseResult parse(const std::vector<std::string>& args, const Environment& env);
+
+// Stage two, pure apart from the injected environment.
+ParseResult resolve(const RawOptions& raw, const Environment& env);
+
+// Parses "16M", "512K", "1048576", "2MiB" into bytes; false when malformed or zero.
+bool parse_size(const std::string& text, std::size_t& out);
+
+}  // namespace letta_stream::cli

@@ -1,0 +1,260 @@
+// Stage two: raw strings + environment → typed, validated Options (DESIGN.md §1 prompt rules).
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+#include "cli/parse.hpp"
+#include "util/exit_status.hpp"
+#include "util/utf8.hpp"
+
+namespace letta_stream::cli {
+
+namespace {
+
+struct UsageError {
+    ExitStatus status;
+    std::string message;
+    std::string hint;
+};
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+bool has_control(std::string_view s) {
+    for (unsigned char c : s)
+        if (c < 0x20 || c == 0x7f) return true;
+    return false;
+}
+
+std::string human_size(std::size_t bytes) {
+    if (bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+    if (bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+    return std::to_string(bytes) + " bytes";
+}
+
+// RFC 9110 token characters for a header name.
+bool is_token(std::string_view s) {
+    if (s.empty()) return false;
+    for (unsigned char c : s)
+        if (!(std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                                     std::string_view::npos))
+            return false;
+    return true;
+}
+
+void add_header(std::string_view line, std::string_view source, Options& o) {
+    line = trim(line);
+    const auto colon = line.find(':');
+    std::string_view name = colon == std::string_view::npos ? line : trim(line.substr(0, colon));
+    if (colon == std::string_view::npos || !is_token(name) || has_control(line))
+        throw UsageError{ExitStatus::usage,
+                         "invalid header '" + std::string(line) + "' in " + std::string(source),
+                         "write headers as 'Name: value' (one per -H, or one per line in "
+                         "LETTA_CUSTOM_HEADERS)"};
+    o.headers.push_back(std::string(name) + ": " + std::string(trim(line.substr(colon + 1))));
+}
+
+void resolve_server(const RawOptions& raw, const Environment& env, Options& o) {
+    std::string url = raw.base_url;
+    std::string source = "--base-url";
+    if (url.empty()) {
+        if (auto v = env.getenv("LETTA_BASE_URL"); v && !trim(*v).empty()) {
+            url = std::string(trim(*v));
+            source = "LETTA_BASE_URL";
+        } else {
+            url = default_base_url;
+        }
+    }
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    const bool scheme_ok = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+    if (!scheme_ok || url.size() <= 8 || has_control(url) || url.find(' ') != std::string::npos)
+        throw UsageError{ExitStatus::usage, "invalid base URL '" + url + "' (from " + source + ")",
+                         "use an http:// or https:// URL such as https://api.letta.com"};
+    o.base_url = url;
+
+    if (!raw.api_key_file.empty()) {
+        std::string content, error;
+        if (!env.read_file(raw.api_key_file, content, error))
+            throw UsageError{ExitStatus::usage,
+                             "cannot read --api-key-file " + raw.api_key_file + ": " + error,
+                             "pass a readable file that holds only the API key"};
+        o.api_key = std::string(trim(content));
+        if (o.api_key.empty())
+            throw UsageError{ExitStatus::auth, "--api-key-file " + raw.api_key_file + " is empty",
+                             "put the API key (sk-let-...) in that file"};
+    } else if (auto v = env.getenv("LETTA_API_KEY")) {
+        o.api_key = std::string(trim(*v));
+    }
+    if (has_control(o.api_key) || o.api_key.find(' ') != std::string::npos)
+        throw UsageError{ExitStatus::auth, "the API key contains spaces or control characters",
+                         "check LETTA_API_KEY or the --api-key-file contents"};
+    if (o.api_key.empty() && o.base_url == default_base_url)
+        throw UsageError{ExitStatus::auth, "no API key for " + o.base_url,
+                         "set LETTA_API_KEY or use --api-key-file FILE"};
+
+    o.project_id = raw.project_id;
+    if (o.project_id.empty())
+        if (auto v = env.getenv("LETTA_PROJECT_ID")) o.project_id = std::string(trim(*v));
+    if (has_control(o.project_id))
+        throw UsageError{ExitStatus::usage, "the project id contains control characters",
+                         "check --project-id or LETTA_PROJECT_ID"};
+
+    if (auto v = env.getenv("LETTA_CUSTOM_HEADERS")) {
+        std::string_view rest = *v;
+        while (!rest.empty()) {
+            const auto nl = rest.find('\n');
+            std::string_view line = rest.substr(0, nl);
+            rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+            if (!trim(line).empty()) add_header(line, "LETTA_CUSTOM_HEADERS", o);
+        }
+    }
+    for (const auto& h : raw.headers) add_header(h, "-H/--header", o);
+
+    if (!raw.connect_timeout.empty()) {
+        char* end = nullptr;
+        const double secs = std::strtod(raw.connect_timeout.c_str(), &end);
+        if (end == raw.connect_timeout.c_str() || *end != '\0' || !std::isfinite(secs) ||
+            secs <= 0 || secs > 86400)
+            throw UsageError{ExitStatus::usage,
+                             "invalid --connect-timeout '" + raw.connect_timeout + "'",
+                             "give a number of seconds greater than 0, e.g. --connect-timeout 5"};
+        o.connect_timeout_ms = std::max(1L, std::lround(secs * 1000));
+    }
+}
+
+void resolve_target(const RawOptions& raw, Options& o) {
+    if (raw.endpoint.empty() || raw.endpoint == "conversations") {
+        o.route = Route::conversations;
+    } else if (raw.endpoint == "agents") {
+        o.route = Route::agents;
+    } else {
+        throw UsageError{ExitStatus::usage, "invalid --endpoint '" + raw.endpoint + "'",
+                         "use --endpoint conversations or --endpoint agents"};
+    }
+    o.agent = std::string(trim(raw.agent));
+    o.conversation = std::string(trim(raw.conversation));
+    for (unsigned char c : o.conversation)
+        if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.'))
+            throw UsageError{ExitStatus::usage, "invalid --conversation '" + o.conversation + "'",
+                             "conversation ids look like conv-<uuid>"};
+    if (o.agent.empty() && o.conversation.empty())
+        throw UsageError{ExitStatus::usage, "no agent given",
+                         "use -a/--agent with an agent id (agent-<uuid>) or name"};
+    if (o.route == Route::agents && !o.conversation.empty())
+        throw UsageError{ExitStatus::usage, "--conversation needs --endpoint conversations",
+                         "drop --endpoint agents, or drop --conversation"};
+    if (o.route == Route::agents && o.agent.empty())
+        throw UsageError{ExitStatus::usage, "--endpoint agents needs an agent",
+                         "use -a/--agent ID|NAME"};
+}
+
+void resolve_sizes(const RawOptions& raw, Options& o) {
+    if (!raw.max_prompt_size.empty() && !parse_size(raw.max_prompt_size, o.max_prompt_size))
+        throw UsageError{ExitStatus::usage, "invalid --max-prompt-size '" + raw.max_prompt_size + "'",
+                         "give a size in bytes with an optional K, M or G suffix, e.g. 8M"};
+    if (!raw.max_event_size.empty() && !parse_size(raw.max_event_size, o.max_event_size))
+        throw UsageError{ExitStatus::usage, "invalid --max-event-size '" + raw.max_event_size + "'",
+                         "give a size in bytes with an optional K, M or G suffix, e.g. 32M"};
+}
+
+std::string read_stdin(const Environment& env, const Options& o) {
+    std::string text, error;
+    if (!env.read_stdin(o.max_prompt_size + 1, text, error))
+        throw UsageError{ExitStatus::usage, "cannot read the prompt from stdin: " + error,
+                         "pass the prompt as an argument and use --no-stdin"};
+    return text;
+}
+
+void resolve_prompt(const RawOptions& raw, const Environment& env, Options& o) {
+    const bool dash = raw.prompt && *raw.prompt == "-";
+    std::string prompt;
+    if (dash) {
+        prompt = read_stdin(env, o);
+        if (trim(prompt).empty())
+            throw UsageError{ExitStatus::usage, "the prompt is empty (nothing on stdin)",
+                             "pipe a prompt in, or give it as an argument"};
+    } else if (raw.prompt) {
+        prompt = *raw.prompt;
+        if (!raw.no_stdin && !env.stdin_is_tty) {
+            std::string extra = read_stdin(env, o);
+            if (!extra.empty()) prompt += "\n\n" + extra;
+        }
+    } else if (raw.no_stdin || env.stdin_is_tty) {
+        throw UsageError{ExitStatus::usage, "no prompt given",
+                         "give one as an argument (letta-stream -a AGENT \"PROMPT\") or pipe it "
+                         "on stdin"};
+    } else {
+        prompt = read_stdin(env, o);
+        if (trim(prompt).empty())
+            throw UsageError{ExitStatus::usage, "the prompt is empty (nothing on stdin)",
+                             "pipe a prompt in, or give it as an argument"};
+    }
+    if (trim(prompt).empty())
+        throw UsageError{ExitStatus::usage, "the prompt is empty", "give a non-empty prompt"};
+    if (prompt.size() > o.max_prompt_size)
+        throw UsageError{ExitStatus::usage,
+                         "the prompt is larger than " + human_size(o.max_prompt_size),
+                         "shorten it, or raise the limit with --max-prompt-size"};
+    if (!util::is_valid_utf8(prompt)) {
+        std::string fixed;
+        const auto n = util::append_utf8_lossy(fixed, prompt);
+        prompt = std::move(fixed);
+        o.warnings.push_back("the prompt is not valid UTF-8: replaced " + std::to_string(n) +
+                             " invalid byte(s) with U+FFFD");
+    }
+    o.prompt = std::move(prompt);
+}
+
+}  // namespace
+
+bool parse_size(const std::string& text, std::size_t& out) {
+    std::string_view s = trim(text);
+    std::size_t i = 0;
+    unsigned long long value = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+        value = value * 10 + static_cast<unsigned>(s[i] - '0');
+        if (value > (1ull << 40)) return false;
+        ++i;
+    }
+    if (i == 0) return false;
+    std::string suffix(s.substr(i));
+    for (char& c : suffix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    unsigned shift = 0;
+    if (suffix.empty() || suffix == "B") shift = 0;
+    else if (suffix == "K" || suffix == "KB" || suffix == "KIB") shift = 10;
+    else if (suffix == "M" || suffix == "MB" || suffix == "MIB") shift = 20;
+    else if (suffix == "G" || suffix == "GB" || suffix == "GIB") shift = 30;
+    else return false;
+    value <<= shift;
+    if (value == 0 || value > (1ull << 40)) return false;
+    out = static_cast<std::size_t>(value);
+    return true;
+}
+
+ParseResult resolve(const RawOptions& raw, const Environment& env) {
+    ParseResult r;
+    Options& o = r.options;
+    o.final_newline = !raw.no_newline;
+    o.verbose = raw.verbose;
+    o.quiet = raw.quiet;
+    try {
+        if (raw.verbose && raw.quiet)
+            throw UsageError{ExitStatus::usage, "--verbose and --quiet contradict each other",
+                             "use one of them"};
+        resolve_target(raw, o);
+        resolve_sizes(raw, o);
+        resolve_server(raw, env, o);
+        resolve_prompt(raw, env, o);
+    } catch (const UsageError& e) {
+        r.action = ParseResult::Action::error;
+        r.exit_code = to_int(e.status);
+        r.text = e.message;
+        r.hint = e.hint;
+    }
+    return r;
+}
+
+}  // namespace letta_stream::cli

@@ -1,0 +1,113 @@
+#include "session/fetch.hpp"
+
+namespace letta_stream::session {
+
+namespace {
+
+class BufferHandler final : public transport::Handler {
+public:
+    BufferHandler(FetchResult& out, std::size_t max, const volatile std::sig_atomic_t* signal)
+        : out_(out), max_(max), signal_(signal) {}
+
+    transport::Control on_head(const transport::ResponseHead& head) override {
+        out_.head = head;
+        return transport::Control::proceed;
+    }
+    transport::Control on_data(std::string_view bytes) override {
+        if (out_.body.size() + bytes.size() > max_) {
+            out_.too_large = true;
+            return transport::Control::abort;
+        }
+        out_.body.append(bytes);
+        return transport::Control::proceed;
+    }
+    transport::Control on_idle() override {
+        if (signal_ != nullptr && *signal_ != 0) {
+            out_.signal = *signal_;
+            return transport::Control::abort;
+        }
+        return transport::Control::proceed;
+    }
+
+private:
+    FetchResult& out_;
+    std::size_t max_;
+    const volatile std::sig_atomic_t* signal_;
+};
+
+}  // namespace
+
+transport::Request make_request(const protocol::Endpoint& endpoint, const protocol::HttpCall& call,
+                                bool sse) {
+    transport::Request r;
+    r.method = call.method;
+    r.url = endpoint.base_url + call.path;
+    r.headers = protocol::common_headers(endpoint, !call.body.empty(), sse);
+    r.body = call.body;
+    r.send_user_agent = call.send_user_agent;
+    return r;
+}
+
+FetchResult fetch(transport::Client& client, const transport::Request& request,
+                  std::size_t max_body, const volatile std::sig_atomic_t* signal) {
+    FetchResult out;
+    BufferHandler handler(out, max_body, signal);
+    out.transport = client.perform(request, handler);
+    return out;
+}
+
+AgentResolution resolve_agent(transport::Client& client, const protocol::Endpoint& endpoint,
+                              const std::string& name, util::Diag& diag,
+                              const volatile std::sig_atomic_t* signal) {
+    AgentResolution res;
+    auto request = make_request(endpoint, protocol::list_agents_by_name(name), false);
+    request.total_timeout_ms = 60'000;
+    const std::string what = "looking up agent '" + name + "'";
+    FetchResult f = fetch(client, request, 16u << 20, signal);
+    if (f.signal != 0) {
+        res.signal = f.signal;
+        return res;
+    }
+    if (f.too_large) {
+        res.outcome = {ExitStatus::server, what + " failed: the agent list is larger than 16 MiB",
+                       "use the agent id (agent-<uuid>) instead of its name"};
+        return res;
+    }
+    if (!f.transport.ok()) {
+        res.outcome = from_transport(f.transport, what, endpoint.base_url);
+        return res;
+    }
+    const long status = f.head.status;
+    if (status < 200 || status >= 300) {
+        auto err = protocol::parse_error_body(status, f.head.media_type(), f.body);
+        res.outcome = from_http_status(status, err, what, f.head.header("retry-after"));
+        return res;
+    }
+    std::vector<protocol::AgentRef> agents;
+    std::string error;
+    if (!protocol::parse_agent_list(f.body, agents, error)) {
+        res.outcome = {ExitStatus::server, what + " failed: " + error,
+                       "check --base-url: it must point at the Letta API"};
+        return res;
+    }
+    // The server filters by name, but be exact even if a server treats it as a pattern.
+    std::vector<protocol::AgentRef> exact;
+    for (auto& a : agents)
+        if (a.name == name) exact.push_back(std::move(a));
+    if (exact.empty()) {
+        res.outcome = {ExitStatus::not_found, "no agent named '" + name + "'",
+                       "check the name (it must match exactly) or pass the agent id; "
+                       "--project-id selects another project"};
+        return res;
+    }
+    const auto& chosen = exact[protocol::newest_agent(exact)];
+    if (exact.size() > 1)
+        diag.warning(std::to_string(exact.size()) + " agents are named '" + name +
+                     "'; using the newest, " + chosen.id +
+                     (chosen.created_at.empty() ? "" : " (created " + chosen.created_at + ")"));
+    diag.trace("*", "agent '" + name + "' is " + chosen.id);
+    res.agent_id = chosen.id;
+    return res;
+}
+
+}  // namespace letta_stream::session

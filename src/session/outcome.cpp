@@ -1,0 +1,91 @@
+#include "session/outcome.hpp"
+
+namespace letta_stream::session {
+
+Outcome from_transport(const transport::Result& result, std::string_view what,
+                       std::string_view url) {
+    using transport::Failure;
+    Outcome o;
+    const std::string prefix = std::string(what) + " failed: ";
+    switch (result.failure) {
+        case Failure::none:
+        case Failure::aborted: return o;
+        case Failure::resolve:
+            return {ExitStatus::network, prefix + result.message,
+                    "check the host name in --base-url / LETTA_BASE_URL (" + std::string(url) + ")"};
+        case Failure::connect:
+            return {ExitStatus::network, prefix + result.message,
+                    "is the server running and reachable at " + std::string(url) + "?"};
+        case Failure::timeout:
+            return {ExitStatus::timeout, prefix + result.message,
+                    "raise --connect-timeout, or check the network"};
+        case Failure::tls:
+            return {ExitStatus::network, prefix + result.message,
+                    "TLS failed: check the system CA certificates (CURL_CA_BUNDLE) and any proxy"};
+        case Failure::dropped:
+            return {ExitStatus::network, prefix + "the connection was closed: " + result.message,
+                    "try again; if it persists, run with --verbose"};
+        case Failure::bad_encoding:
+            return {ExitStatus::server, prefix + result.message,
+                    "the server's compressed response could not be decoded"};
+        case Failure::bad_url:
+            return {ExitStatus::usage, prefix + result.message,
+                    "check --base-url / LETTA_BASE_URL (" + std::string(url) + ")"};
+        case Failure::other: break;
+    }
+    return {ExitStatus::network, prefix + result.message, "run with --verbose for details"};
+}
+
+Outcome from_http_status(long status, const protocol::ApiError& error, std::string_view what,
+                         std::string_view retry_after) {
+    Outcome o;
+    o.message = std::string(what) + " failed: HTTP " + std::to_string(status) + ": " + error.message;
+    if (!error.run_id.empty()) o.message += " [run " + error.run_id + "]";
+    if (status == 401) {
+        o.status = ExitStatus::auth;
+        o.hint = "check LETTA_API_KEY or --api-key-file";
+    } else if (status == 403) {
+        o.status = ExitStatus::auth;
+        o.hint = "the API key may not have access to this agent or project (--project-id)";
+    } else if (status == 404) {
+        o.status = ExitStatus::not_found;
+        o.hint = "check --agent, --conversation and --base-url";
+    } else if (status == 402 || status == 429 || status == 409) {
+        o.status = ExitStatus::rate_limited;
+        if (error.quota) o.hint = "out of credits or quota: check your Letta plan";
+        else if (status == 409) o.hint = "the conversation is busy with another run: wait for it, then retry";
+        else if (!retry_after.empty()) o.hint = "rate-limited: retry after " + std::string(retry_after) + " s";
+        else o.hint = "rate-limited: wait a little, then retry";
+    } else if (status == 408 || status == 504) {
+        o.status = ExitStatus::timeout;
+        o.hint = "the server timed out: try again";
+    } else if (status == 400 || status == 413 || status == 422) {
+        o.status = ExitStatus::usage;
+        o.hint = "the server rejected the request; check the agent/conversation ids and the prompt";
+    } else if (status >= 500) {
+        o.status = ExitStatus::server;
+        o.hint = "server error: try again later; run with --verbose for details";
+    } else if (status >= 300 && status < 400) {
+        o.status = ExitStatus::server;
+        o.hint = "unexpected redirect: check --base-url";
+    } else {
+        o.status = ExitStatus::server;
+        o.hint = "run with --verbose for details";
+    }
+    return o;
+}
+
+ExitStatus status_for_stop_reason(std::string_view r) noexcept {
+    if (r == "end_turn" || r == "tool_rule") return ExitStatus::ok;
+    if (r == "max_steps" || r == "requires_approval" || r == "cancelled") return ExitStatus::stopped;
+    if (r == "insufficient_credits") return ExitStatus::rate_limited;
+    return ExitStatus::run_error;  // error, llm_api_error, invalid_*, no_tool_call, unknown, ...
+}
+
+ExitStatus status_for_error_type(std::string_view t) noexcept {
+    if (t == "llm_rate_limit" || t == "llm_insufficient_credits" || t == "insufficient_credits")
+        return ExitStatus::rate_limited;
+    return ExitStatus::run_error;
+}
+
+}  // namespace letta_stream::session

@@ -1,0 +1,36 @@
+// session::Outcome — how a call ended, as an exit status plus the one-line message and hint the
+// user sees. Errors are values at this seam: the status alone decides the exit code.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "protocol/letta_api.hpp"
+#include "transport/http.hpp"
+#include "util/exit_status.hpp"
+
+namespace letta_stream::session {
+
+struct Outcome {
+    ExitStatus status = ExitStatus::ok;
+    std::string message;  // empty on success and on a quiet exit (closed pipe)
+    std::string hint;
+
+    bool ok() const noexcept { return status == ExitStatus::ok && message.empty(); }
+};
+
+// A transport failure (nothing usable was received). `what` names the step ("agent lookup").
+Outcome from_transport(const transport::Result& result, std::string_view what,
+                       std::string_view url);
+
+// A non-2xx response. `retry_after` is the raw Retry-After header, if any.
+Outcome from_http_status(long status, const protocol::ApiError& error, std::string_view what,
+                         std::string_view retry_after);
+
+// Exit status for a Letta stop_reason ("end_turn" → ok, "max_steps" → stopped, ...).
+ExitStatus status_for_stop_reason(std::string_view stop_reason) noexcept;
+
+// Exit status for an in-stream error_type ("llm_rate_limit" → rate_limited, else run_error).
+ExitStatus status_for_error_type(std::string_view error_type) noexcept;
+
+}  // namespace letta_stream::session
