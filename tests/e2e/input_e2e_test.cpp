@@ -1,0 +1,196 @@
+// End to end: the prompt rules (argument, '-', stdin, combined, TTY, empty, size) and exactly
+// what reaches the server (body fields, otid, headers).
+#include <catch2/catch.hpp>
+
+#include "e2e.hpp"
+
+using namespace e2e;
+using ls_test::StdinMode;
+
+namespace {
+
+const std::string kStream = R"({"fixture":"synth_foreground_token_stream.sse"})";
+
+std::string posted_prompt(const ls_test::FakeServer& server) {
+    auto posts = message_posts(server);
+    REQUIRE(posts.size() == 1);
+    auto body = posts[0].json_body();
+    REQUIRE_FALSE(body.HasParseError());
+    return body["messages"][0]["content"].GetString();
+}
+
+}  // namespace
+
+TEST_CASE("prompt from the argument", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server, {"--agent", kAgentId, "Explain quantum computing"});
+    CHECK(r.exit_code == 0);
+    CHECK(posted_prompt(server) == "Explain quantum computing");
+}
+
+TEST_CASE("prompt + piped stdin are joined (git diff | letta-stream -a X \"Review:\")", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server, {"-a", kAgentId, "Review this diff:"},
+                 {.stdin_mode = StdinMode::pipe, .stdin_data = "--- a/x\n+++ b/x\n"});
+    CHECK(r.exit_code == 0);
+    CHECK(posted_prompt(server) == "Review this diff:\n\n--- a/x\n+++ b/x\n");
+}
+
+TEST_CASE("prompt from stdin alone, and with '-'", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server, {"-a", kAgentId}, {.stdin_mode = StdinMode::pipe, .stdin_data = "What is 2+2?\n"});
+    CHECK(r.exit_code == 0);
+    CHECK(posted_prompt(server) == "What is 2+2?\n");
+
+    ls_test::FakeServer dash(scenario(kStream));
+    auto d = run(&dash, {"-a", kAgentId, "-"}, {.stdin_mode = StdinMode::pipe, .stdin_data = "from a file"});
+    CHECK(d.exit_code == 0);
+    CHECK(posted_prompt(dash) == "from a file");
+}
+
+TEST_CASE("a terminal stdin and no prompt: exit 2 at once, nothing sent", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server, {"-a", kAgentId}, {.stdin_mode = StdinMode::pty, .timeout_ms = 5000});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 2);
+    CHECK_FALSE(r.timed_out);
+    CHECK(contains(r.err, "no prompt given"));
+    CHECK(server.requests().empty());
+}
+
+TEST_CASE("a terminal stdin is never read when a prompt is given", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server, {"-a", kAgentId, "hi"}, {.stdin_mode = StdinMode::pty, .timeout_ms = 5000});
+    CHECK(r.exit_code == 0);
+    CHECK(posted_prompt(server) == "hi");
+}
+
+TEST_CASE("closed or empty stdin (cron, CI)", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server, {"-a", kAgentId, "hi"}, {.stdin_mode = StdinMode::closed});
+    CHECK(r.exit_code == 0);
+    CHECK(posted_prompt(server) == "hi");
+    auto none = run(&server, {"-a", kAgentId}, {.stdin_mode = StdinMode::dev_null});
+    CHECK(none.exit_code == 2);
+    CHECK(contains(none.err, "the prompt is empty"));
+}
+
+TEST_CASE("flag --no-stdin ignores a pipe", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server, {"-a", kAgentId, "--no-stdin", "hi"},
+                 {.stdin_mode = StdinMode::pipe, .stdin_data = "ignored"});
+    CHECK(r.exit_code == 0);
+    CHECK(posted_prompt(server) == "hi");
+}
+
+TEST_CASE("empty and oversized prompts are usage errors", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    CHECK(run(&server, {"-a", kAgentId, ""}).exit_code == 2);
+    CHECK(run(&server, {"-a", kAgentId, "-"}, {.stdin_mode = StdinMode::pipe, .stdin_data = " \n"}).exit_code == 2);
+    auto big = run(&server, {"-a", kAgentId, "--max-prompt-size", "1K"},
+                   {.stdin_mode = StdinMode::pipe, .stdin_data = std::string(5000, 'x')});
+    CHECK(big.exit_code == 2);
+    CHECK(contains(big.err, "larger than 1 KiB"));
+    CHECK(server.requests().empty());
+}
+
+TEST_CASE("usage errors: exit 2, one line, a hint", "[e2e][input]") {
+    auto unknown = run(nullptr, {"--frobnicate"});
+    CHECK(unknown.exit_code == 2);
+    CHECK(contains(unknown.err, "letta-stream: error: unknown option --frobnicate"));
+    CHECK(unknown.out.empty());
+    auto noagent = run(nullptr, {"hi"});
+    CHECK(noagent.exit_code == 2);
+    CHECK(contains(noagent.err, "no agent given"));
+    auto words = run(nullptr, {"-a", kAgentId, "two", "words"});
+    CHECK(words.exit_code == 2);
+    CHECK(contains(words.err, "quote"));
+}
+
+TEST_CASE("flag --help and --version go to stdout and exit 0", "[e2e][input]") {
+    auto h = run(nullptr, {"--help"}, {.with_key = false});
+    CHECK(h.exit_code == 0);
+    CHECK(contains(h.out, "Usage: letta-stream"));
+    CHECK(h.err.empty());
+    auto v = run(nullptr, {"--version"}, {.with_key = false});
+    CHECK(v.exit_code == 0);
+    CHECK(v.out.rfind("letta-stream " LETTA_STREAM_VERSION, 0) == 0);
+}
+
+TEST_CASE("what the server receives", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server,
+                 {"-a", kAgentId, "--project-id", "proj-42", "-H", "X-Trace: abc", "Say hi"},
+                 {.env = {"LETTA_CUSTOM_HEADERS=X-Team: blue\nX-Other: 1"}});
+    INFO(ls_test::describe(r));
+    REQUIRE(r.exit_code == 0);
+    auto posts = message_posts(server);
+    REQUIRE(posts.size() == 1);  // the user's message was posted exactly once
+    const auto& p = posts[0];
+    CHECK(p.method == "POST");
+    CHECK(p.path == "/v1/conversations/default/messages");
+    CHECK(p.header("authorization") == std::string("Bearer ") + kKey);
+    CHECK(p.header("content-type") == "application/json");
+    CHECK(p.header("accept") == "text/event-stream");
+    CHECK(p.header("x-project-id") == "proj-42");
+    CHECK(p.header("x-trace") == "abc");
+    CHECK(p.header("x-team") == "blue");
+    CHECK(p.header("x-other") == "1");
+    CHECK(p.header("user-agent").rfind("letta-stream/", 0) == 0);
+    auto body = p.json_body();
+    REQUIRE(body.IsObject());
+    CHECK(body["streaming"].GetBool());
+    CHECK(body["stream_tokens"].GetBool());
+    CHECK(body["include_pings"].GetBool());
+    CHECK(std::string(body["agent_id"].GetString()) == kAgentId);
+    REQUIRE(body["messages"].Size() == 1);
+    const auto& m = body["messages"][0];
+    CHECK(std::string(m["role"].GetString()) == "user");
+    CHECK(std::string(m["content"].GetString()) == "Say hi");
+    const std::string otid = m["otid"].GetString();
+    CHECK(otid.size() == 36);
+    CHECK(otid[14] == '4');
+
+    // A fresh otid per invocation.
+    auto again = run(&server, {"-a", kAgentId, "Say hi"});
+    auto posts2 = message_posts(server);
+    REQUIRE(posts2.size() == 2);
+    CHECK(std::string(posts2[1].json_body()["messages"][0]["otid"].GetString()) != otid);
+}
+
+TEST_CASE("flag --conversation posts to that conversation", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server, {"--conversation", "conv-7f3e", "hi"});
+    CHECK(r.exit_code == 0);
+    auto posts = message_posts(server);
+    REQUIRE(posts.size() == 1);
+    CHECK(posts[0].path == "/v1/conversations/conv-7f3e/messages");
+    CHECK_FALSE(posts[0].json_body().HasMember("agent_id"));
+}
+
+TEST_CASE("flag --verbose traces on stderr with the key redacted", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server, {"-v", "-a", kAgentId, "hi"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "Hello! How can I help you today?\n");
+    CHECK(contains(r.err, "> POST /v1/conversations/default/messages"));
+    CHECK(contains(r.err, "> Authorization: Bearer [redacted]"));
+    CHECK(contains(r.err, "< HTTP/1.1 200"));
+    CHECK(contains(r.err, "\"message_type\":\"assistant_message\""));
+    CHECK_FALSE(contains(r.err, kKey));
+}
+
+TEST_CASE("flag --api-key-file", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    const std::string path = server.dir() + "/key";
+    FILE* f = std::fopen(path.c_str(), "w");
+    REQUIRE(f != nullptr);
+    std::fputs(kKey, f);
+    std::fputs("\n", f);
+    std::fclose(f);
+    auto r = run(&server, {"--api-key-file", path, "-a", kAgentId, "hi"}, {.with_key = false});
+    CHECK(r.exit_code == 0);
+    auto missing = run(&server, {"--api-key-file", "/nonexistent/key", "-a", kAgentId, "hi"});
+    CHECK(missing.exit_code == 2);
+    CHECK(contains(missing.err, "/nonexistent/key"));
+}

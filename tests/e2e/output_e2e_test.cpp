@@ -1,0 +1,49 @@
+// End to end: stdout is a pipe that can close, a full disk, or a terminal's reader that hits
+// Ctrl-C. Closed pipe = quiet exit 0; other write errors = message + exit 10; SIGINT = 130.
+#include <catch2/catch.hpp>
+
+#include "e2e.hpp"
+
+using namespace e2e;
+
+TEST_CASE("| head -c 5: exit 0, no error text", "[e2e][output]") {
+    // A long, paced stream: the reader goes away while the turn is still running.
+    ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200},"rate":200})"));
+    auto r = run(&server, {"-a", kAgentId, "hi"}, {.close_stdout_after = 5});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "Quant");
+    CHECK(r.err.empty());
+    CHECK(r.elapsed_ms < 900);  // it stopped; it did not wait for the 1 s stream to finish
+}
+
+TEST_CASE("> /dev/full: an error and exit 10", "[e2e][output]") {
+    ls_test::FakeServer server(scenario(R"({"fixture":"synth_foreground_token_stream.sse"})"));
+    auto r = run(&server, {"-a", kAgentId, "hi"}, {.stdout_path = "/dev/full"});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 10);
+    CHECK(contains(r.err, "letta-stream: error: writing to stdout failed: No space left on device"));
+}
+
+TEST_CASE("SIGINT mid-stream: what arrived is on stdout, exit 130", "[e2e][output]") {
+    ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200},"rate":100})"));
+    auto r = run(&server, {"-a", kAgentId, "hi"},
+                 {.signal = SIGINT, .signal_after_stdout_bytes = 20});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 130);
+    CHECK(r.out.size() >= 20);
+    CHECK(r.elapsed_ms < 1500);
+}
+
+TEST_CASE("SIGTERM: exit 143", "[e2e][output]") {
+    ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200},"rate":100})"));
+    auto r = run(&server, {"-a", kAgentId, "hi"}, {.signal = SIGTERM, .signal_after_ms = 300});
+    CHECK(r.exit_code == 143);
+}
+
+TEST_CASE("SIGINT while waiting for the first byte", "[e2e][output]") {
+    ls_test::FakeServer server(scenario(R"({"generate":{},"headers_delay_ms":5000})"));
+    auto r = run(&server, {"-a", kAgentId, "hi"}, {.signal = SIGINT, .signal_after_ms = 300});
+    CHECK(r.exit_code == 130);
+    CHECK(r.elapsed_ms < 2000);
+}

@@ -1,0 +1,149 @@
+// End to end: the real binary streams every recorded fixture (and generated streams) from the
+// fake server over loopback, in every framing the server can produce.
+#include <catch2/catch.hpp>
+
+#include "e2e.hpp"
+
+using namespace e2e;
+
+namespace {
+
+struct Oracle {
+    const char* file;
+    const char* text;
+    int status;
+};
+
+// The oracle table of tests/fixtures/letta/README.md, as exit statuses: a stream that ends with
+// neither stop_reason nor [DONE] is a dropped stream (7).
+const Oracle kOracle[] = {
+    {"docs_step_streaming_example.sse", "2 + 2 equals 4!", 0},
+    {"docs_token_streaming_example.sse", "Why did the scarecrow win", 0},
+    {"docs_background_stream_example.sse", "", 7},
+    {"docs_hitl_background_approval_request_example.sse", "", 7},
+    {"docs_hitl_background_approval_stream_example.sse", "", 7},
+    {"legacy_2024_pr1955_internal_monologue_excerpt.sse", "", 7},
+    {"letta_code_test_stop_reason_done.sse", "", 0},
+    {"sdk_test_error_event.sse", "", 1},
+    {"sdk_test_multiline_data.sse", "", 7},
+    {"sdk_test_split_multibyte.sse", "", 7},
+    {"synth_foreground_token_stream.sse", "Hello! How can I help you today?", 0},
+    {"synth_foreground_step_stream.sse", "Hello! How can I help you today?", 0},
+    {"synth_foreground_keepalive_ping.sse", "Hello! How can I help you today?", 0},
+    {"synth_background_stream.sse", "Hello! How can I help you today?", 0},
+    {"synth_background_resume_starting_after_10.sse", " can I help you today?", 0},
+    {"synth_foreground_error_before_output.sse", "", 5},
+    {"synth_foreground_error_midstream.sse", "Hello! How", 1},
+    {"synth_background_error_midstream.sse", "Hello! How", 1},
+    {"synth_foreground_cancelled_wrapper_path.sse", "Hello!", 9},
+    {"synth_background_cancelled.sse", "Hello!", 9},
+    {"synth_cancelled_step_boundary.sse", "", 9},
+    {"synth_app_server_openai_chat_completions.sse", "", 0},
+};
+
+std::string expected_stdout(const char* text) { return *text ? std::string(text) + "\n" : ""; }
+
+void check_fixture(const Oracle& o, const std::string& variant) {
+    INFO(o.file << " " << variant);
+    ls_test::FakeServer server(scenario(R"({"fixture":")" + std::string(o.file) + "\"" + variant + "}"));
+    auto r = run(&server, {"-a", kAgentId, "hi"});
+    INFO(ls_test::describe(r));
+    CHECK(r.out == expected_stdout(o.text));
+    CHECK(r.exit_code == o.status);
+    if (o.status == 0) CHECK(r.err.empty());
+    else CHECK(contains(r.err, "letta-stream: error: "));
+}
+
+}  // namespace
+
+TEST_CASE("every fixture gives the oracle's text and exit status", "[e2e][fixtures]") {
+    for (const auto& o : kOracle) check_fixture(o, "");
+}
+
+TEST_CASE("fixtures byte-at-a-time, CRLF, CR, no space, BOM and gzip", "[e2e][fixtures]") {
+    const char* variants[] = {
+        R"(,"split":{"bytes":1})",
+        R"(,"line_endings":"crlf","split":{"bytes":3})",
+        R"(,"line_endings":"cr")",
+        R"(,"data_no_space":true,"bom":true)",
+        R"(,"gzip":true)",
+        R"(,"gzip":true,"split":{"bytes":1},"line_endings":"crlf")",
+        R"(,"framing":"close")",
+        R"(,"framing":"length")",
+    };
+    for (const char* v : variants)
+        for (const auto& o : kOracle) check_fixture(o, v);
+}
+
+TEST_CASE("a multi-byte character split across reads survives", "[e2e]") {
+    ls_test::FakeServer server(scenario(
+        R"({"generate":{"text":"Привет, мир! 日本語 🚀 ok"},"split":{"bytes":1},"coalesce":false})"));
+    auto r = run(&server, {"-a", kAgentId, "hi"});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "Привет, мир! 日本語 🚀 ok\n");
+}
+
+TEST_CASE("the reply appears token by token, not at the end", "[e2e]") {
+    // 30 tokens at 50 tokens/s: about 600 ms of streaming.
+    ls_test::FakeServer server(scenario(R"({"generate":{"tokens":30},"rate":50})"));
+    auto r = run(&server, {"-a", kAgentId, "Explain quantum computing"});
+    INFO(ls_test::describe(r));
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(r.out_chunks.size() >= 10);
+    const double first = r.out_chunks.front().t_ms;
+    const double last = r.out_chunks.back().t_ms;
+    CHECK(last - first > 300);  // spread over the stream, not one block at exit
+    // Every chunk (but the final newline) ends on a token boundary the server sent.
+    std::string joined;
+    for (auto& c : r.out_chunks) joined += c.bytes;
+    CHECK(joined == r.out);
+}
+
+TEST_CASE("reasoning and tool steps never reach stdout", "[e2e]") {
+    ls_test::FakeServer server(scenario(
+        R"({"generate":{"text":"The answer is 4.","reasoning":"Let me use the calculator.","tool_call":{}}})"));
+    auto r = run(&server, {"-a", kAgentId, "What is 2+2?"});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "The answer is 4.\n");
+}
+
+TEST_CASE("-n leaves the reply exactly as sent", "[e2e]") {
+    ls_test::FakeServer server(scenario(R"({"fixture":"synth_foreground_token_stream.sse"})"));
+    auto r = run(&server, {"-n", "-a", kAgentId, "hi"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "Hello! How can I help you today?");
+    ls_test::FakeServer nl(scenario(R"({"generate":{"text":"line one\nline two\n"}})"));
+    auto r2 = run(&nl, {"-a", kAgentId, "hi"});
+    CHECK(r2.out == "line one\nline two\n");  // already ends with a newline: nothing added
+}
+
+TEST_CASE("a silent stream after stop_reason ends after the grace period", "[e2e]") {
+    // The server stalls right after stop_reason + usage, before [DONE], and never closes.
+    const std::string body =
+        "data: {\"message_type\":\"assistant_message\",\"content\":\"done.\"}\n\n"
+        "data: {\"message_type\":\"stop_reason\",\"stop_reason\":\"end_turn\"}\n\n";
+    ls_test::FakeServer server(scenario(R"({"body":)" + json_string(body) +
+                                        R"(,"stall_after_bytes":)" + std::to_string(body.size()) +
+                                        "}"));
+    auto r = run(&server, {"-a", kAgentId, "hi"}, {.timeout_ms = 10000});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "done.\n");
+    CHECK(r.elapsed_ms > 1500);
+    CHECK(r.elapsed_ms < 6000);
+}
+
+TEST_CASE("the agents route works without a User-Agent", "[e2e]") {
+    // The fake, like Letta, answers 422 to a streaming POST with a non-SDK User-Agent.
+    ls_test::FakeServer server(scenario(R"({"fixture":"synth_foreground_token_stream.sse"})"));
+    auto r = run(&server, {"--endpoint", "agents", "-a", kAgentId, "hi"});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "Hello! How can I help you today?\n");
+    auto posts = message_posts(server);
+    REQUIRE(posts.size() == 1);
+    CHECK(posts[0].path == std::string("/v1/agents/") + kAgentId + "/messages");
+    CHECK_FALSE(posts[0].has_header("user-agent"));
+}

@@ -1,0 +1,162 @@
+// Every recorded stream replayed through the whole in-process pipeline (SSE parser → Letta decoder
+// → session::Turn → text formatter → writer), whole, byte by byte, in 7-byte pieces and at every
+// two-way split point. All runs must give identical stdout bytes and exit status, and both must
+// match the oracle table of tests/fixtures/letta/README.md.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "output/formatter.hpp"
+#include "output/pipeline.hpp"
+#include "session/turn.hpp"
+#include "util/clock.hpp"
+#include "util/diag.hpp"
+
+using namespace letta_stream;
+
+namespace {
+
+std::string read_fixture(const std::string& name) {
+    std::ifstream in(std::string(LS_FIXTURES_DIR) + "/letta/" + name, std::ios::binary);
+    REQUIRE(in.good());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+struct StringWriter final : output::Writer {
+    std::string bytes;
+    int calls = 0;
+    output::WriteResult write(std::string_view b) override {
+        ++calls;
+        bytes.append(b);
+        return {};
+    }
+};
+
+struct Run {
+    std::string out;
+    int status = -1;
+    std::string message;
+    int writes = 0;
+};
+
+// Feeds `body` in the given pieces, one simulated network read per piece.
+Run replay(const std::string& body, const std::vector<std::size_t>& cuts) {
+    util::ManualClock clock;
+    util::Diag diag(-1);  // a closed fd: warnings go nowhere
+    StringWriter writer;
+    output::TextFormatter formatter(true);
+    output::Pipeline pipeline(formatter, writer);
+    session::TurnConfig config;
+    config.clock = &clock;
+    session::Turn turn(config, pipeline, diag);
+
+    transport::ResponseHead head;
+    head.status = 200;
+    head.headers.push_back({"Content-Type", "text/event-stream; charset=utf-8"});
+    turn.on_head(head);
+    transport::Result result;
+    result.got_head = true;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= cuts.size(); ++i) {
+        const std::size_t end = i < cuts.size() ? cuts[i] : body.size();
+        const auto c = turn.on_data(std::string_view(body).substr(start, end - start));
+        turn.on_idle();
+        start = end;
+        if (c != transport::Control::proceed) break;
+    }
+    const auto outcome = turn.finish(result);
+    pipeline.finish({});
+    return {writer.bytes, to_int(outcome.status), outcome.message, writer.calls};
+}
+
+std::vector<std::size_t> every(std::size_t step, std::size_t size) {
+    std::vector<std::size_t> cuts;
+    for (std::size_t i = step; i < size; i += step) cuts.push_back(i);
+    return cuts;
+}
+
+struct Oracle {
+    const char* file;
+    const char* text;  // assistant text (stdout gets a final newline when non-empty)
+    int status;
+};
+
+// From tests/fixtures/letta/README.md. Streams that end with neither stop_reason nor [DONE]
+// are dropped streams (7); named events other than "error" are ignored; [DONE] alone is a
+// proper end (the docs' token example has no stop_reason).
+const Oracle kOracle[] = {
+    {"docs_step_streaming_example.sse", "2 + 2 equals 4!", 0},
+    {"docs_token_streaming_example.sse", "Why did the scarecrow win", 0},
+    {"docs_background_stream_example.sse", "", 7},
+    {"docs_hitl_background_approval_request_example.sse", "", 7},
+    {"docs_hitl_background_approval_stream_example.sse", "", 7},
+    {"legacy_2024_pr1955_internal_monologue_excerpt.sse", "", 7},
+    {"letta_code_test_stop_reason_done.sse", "", 0},
+    {"sdk_test_error_event.sse", "", 1},
+    {"sdk_test_multiline_data.sse", "", 7},
+    {"sdk_test_split_multibyte.sse", "", 7},
+    {"synth_foreground_token_stream.sse", "Hello! How can I help you today?", 0},
+    {"synth_foreground_step_stream.sse", "Hello! How can I help you today?", 0},
+    {"synth_foreground_keepalive_ping.sse", "Hello! How can I help you today?", 0},
+    {"synth_background_stream.sse", "Hello! How can I help you today?", 0},
+    {"synth_background_resume_starting_after_10.sse", " can I help you today?", 0},
+    {"synth_foreground_error_before_output.sse", "", 5},
+    {"synth_foreground_error_midstream.sse", "Hello! How", 1},
+    {"synth_background_error_midstream.sse", "Hello! How", 1},
+    {"synth_foreground_cancelled_wrapper_path.sse", "Hello!", 9},
+    {"synth_background_cancelled.sse", "Hello!", 9},
+    {"synth_cancelled_step_boundary.sse", "", 9},
+    {"synth_app_server_openai_chat_completions.sse", "", 0},  // not Letta JSON; ends with [DONE]
+};
+
+}  // namespace
+
+TEST_CASE("every fixture matches the oracle at every split point", "[replay]") {
+    for (const auto& o : kOracle) {
+        INFO(o.file);
+        const std::string body = read_fixture(o.file);
+        const Run whole = replay(body, {});
+        const std::string expected = *o.text ? std::string(o.text) + "\n" : "";
+        CHECK(whole.out == expected);
+        CHECK(whole.status == o.status);
+
+        const Run bytewise = replay(body, every(1, body.size()));
+        CHECK(bytewise.out == whole.out);
+        CHECK(bytewise.status == whole.status);
+        CHECK(bytewise.message == whole.message);
+        const Run sevens = replay(body, every(7, body.size()));
+        CHECK(sevens.out == whole.out);
+        CHECK(sevens.status == whole.status);
+        for (std::size_t k = 1; k < body.size(); ++k) {
+            const Run split = replay(body, {k});
+            if (split.out != whole.out || split.status != whole.status) {
+                INFO("split at " << k);
+                CHECK(split.out == whole.out);
+                CHECK(split.status == whole.status);
+                break;
+            }
+        }
+    }
+}
+
+TEST_CASE("one write per network read, however many tokens it carries", "[replay]") {
+    const std::string body = read_fixture("synth_foreground_token_stream.sse");
+    const Run whole = replay(body, {});
+    CHECK(whole.writes == 2);  // the reply, then the final newline at the end
+    const Run bytewise = replay(body, every(1, body.size()));
+    CHECK(bytewise.writes == 9 + 1);  // one per assistant delta + the final newline
+}
+
+TEST_CASE("error messages name the cause and the run", "[replay]") {
+    const Run midstream = replay(read_fixture("synth_foreground_error_midstream.sse"), {});
+    CHECK(midstream.message ==
+          "the agent run failed: An error occurred during agent execution. (internal_error: "
+          "Connection error during OpenAI streaming) [run run-6f1c2a3e-8b4d-4e5f-9a0b-1c2d3e4f5a6b]");
+    const Run dropped = replay(read_fixture("docs_background_stream_example.sse"), {});
+    CHECK(dropped.message.find("the stream ended before the run finished") == 0);
+    CHECK(dropped.message.find("run-123") != std::string::npos);
+    const Run sdk = replay(read_fixture("sdk_test_error_event.sse"), {});
+    CHECK(sdk.message.find("Overloaded") != std::string::npos);
+}
