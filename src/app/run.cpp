@@ -1,11 +1,19 @@
 #include "app/run.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
+#include <memory>
+#include <optional>
 
 #include "app/signals.hpp"
+#include "metrics/recorder.hpp"
+#include "metrics/report.hpp"
 #include "output/formatter.hpp"
+#include "output/jsonl.hpp"
+#include "output/narrator.hpp"
 #include "output/pipeline.hpp"
 #include "output/writer.hpp"
 #include "protocol/letta_api.hpp"
@@ -24,99 +32,215 @@ namespace {
 void write_all(int fd, std::string_view s) {
     while (!s.empty()) {
         const ssize_t n = ::write(fd, s.data(), s.size());
+        if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return;
         s.remove_prefix(static_cast<std::size_t>(n));
     }
 }
 
-protocol::Endpoint endpoint_for(const cli::Options& o) {
-    return {o.base_url, o.api_key, o.project_id, o.headers};
+bool interrupted(ExitStatus s) {
+    return s == ExitStatus::interrupted || s == ExitStatus::terminated;
 }
 
-int report(util::Diag& diag, const session::Outcome& outcome) {
-    if (!outcome.message.empty()) diag.error(outcome.message, outcome.hint);
-    return to_int(outcome.status);
-}
+// One invocation: the steps of the program in the order they happen.
+class Invocation {
+public:
+    explicit Invocation(const Context& context)
+        : context_(context), diag_(context.err_fd), start_ns_(clock_.now_ns()) {}
 
-int interrupted(int signal) {
-    return to_int(signal == SIGTERM ? ExitStatus::terminated : ExitStatus::interrupted);
-}
+    int execute(const std::vector<std::string>& args) {
+        cli::ParseResult parsed = cli::parse(args, context_.env);
+        switch (parsed.action) {
+            case cli::ParseResult::Action::help: write_all(context_.out_fd, parsed.text); return 0;
+            case cli::ParseResult::Action::version:
+                write_all(context_.out_fd, "letta-stream " LETTA_STREAM_VERSION "\n" +
+                                               transport::library_version() + "\n");
+                return 0;
+            case cli::ParseResult::Action::error:
+                opts_ = std::move(parsed.options);
+                return usage_error(parsed.exit_code, parsed.text, parsed.hint);
+            case cli::ParseResult::Action::run: break;
+        }
+        opts_ = std::move(parsed.options);
+        diag_.set_quiet(opts_.quiet);
+        diag_.set_verbose(opts_.verbose);
+        for (const auto& w : opts_.warnings) diag_.warning(w);
+        if (!opts_.metrics_file.empty()) {
+            metrics_fd_ = ::open(opts_.metrics_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (metrics_fd_ < 0)
+                return usage_error(to_int(ExitStatus::usage),
+                                   "cannot write --metrics-file " + opts_.metrics_file + ": " +
+                                       std::strerror(errno),
+                                   "give a writable path");
+        }
+
+        otid_ = util::uuid4();
+        setup_output();
+        if (context_.install_signals) signals::install();
+
+        transport::Options topts;
+        topts.connect_timeout_ms = opts_.connect_timeout_ms;
+        topts.interrupt_fd = signals::wake_fd();
+        if (opts_.verbose)
+            topts.trace = [this](std::string_view p, std::string_view l) { diag_.trace(p, l); };
+        transport::Client client(std::move(topts));
+        endpoint_ = {opts_.base_url, opts_.api_key, opts_.project_id, opts_.headers};
+
+        std::string agent_id = opts_.agent;
+        if (!agent_id.empty() && !protocol::is_agent_id(agent_id)) {
+            session::Outcome found = lookup_agent(client, agent_id);
+            if (!found.ok()) return conclude(found);
+        }
+        return conclude(stream_turn(client, agent_id));
+    }
+
+private:
+    void setup_output() {
+        if (opts_.json) formatter_ = std::make_unique<output::JsonlFormatter>(clock_, start_ns_);
+        else formatter_ = std::make_unique<output::TextFormatter>(opts_.final_newline);
+        pipeline_.emplace(*formatter_, writer_);
+        if (!opts_.json && (opts_.show_reasoning || opts_.show_tools)) {
+            narrator_ = std::make_unique<output::Narrator>(opts_.show_reasoning, opts_.show_tools,
+                                                           stderr_color());
+            side_.emplace(*narrator_, err_writer_);
+        }
+        if (opts_.metrics != cli::MetricsFormat::none || metrics_fd_ >= 0)
+            recorder_.emplace(clock_, start_ns_);
+        const bool id_given = protocol::is_agent_id(opts_.agent);
+        formatter_->begin({opts_.agent, id_given ? std::string_view(opts_.agent) : std::string_view{},
+                           opts_.conversation,
+                           opts_.route == cli::Route::agents ? "agents" : "conversations", otid_});
+    }
+
+    bool stderr_color() const {
+        return ::isatty(context_.err_fd) == 1 && !context_.env.getenv("NO_COLOR").has_value();
+    }
+
+    session::Outcome lookup_agent(transport::Client& client, std::string& agent_id) {
+        const auto t0 = clock_.now_ns();
+        auto found = session::resolve_agent(client, endpoint_, opts_.agent, diag_, signals::received());
+        if (recorder_) recorder_->agent_lookup(static_cast<double>(clock_.now_ns() - t0) / 1e6);
+        if (found.signal != 0)
+            return {found.signal == SIGTERM ? ExitStatus::terminated : ExitStatus::interrupted,
+                    "interrupted", {}};
+        if (found.outcome.ok()) {
+            agent_id = found.agent_id;
+            formatter_->set_agent_id(agent_id);
+        }
+        return found.outcome;
+    }
+
+    session::Outcome stream_turn(transport::Client& client, const std::string& agent_id) {
+        protocol::MessageRequest message;
+        message.route = opts_.route == cli::Route::agents ? protocol::Route::agents
+                                                          : protocol::Route::conversations;
+        message.agent_id = agent_id;
+        message.conversation_id = opts_.conversation;
+        message.prompt = opts_.prompt;
+        message.otid = otid_;
+        const auto request = session::make_request(endpoint_, protocol::send_message(message), true);
+
+        session::TurnConfig config;
+        config.max_event_size = opts_.max_event_size;
+        config.signal = signals::received();
+        config.clock = &clock_;
+        config.url = opts_.base_url;
+        config.recorder = recorder_ ? &*recorder_ : nullptr;
+        config.side = side_ ? &*side_ : nullptr;
+        session::Turn turn(config, *pipeline_, diag_);
+
+        if (recorder_) recorder_->request_sent();
+        const transport::Result result = client.perform(request, turn);
+        session::Outcome outcome = turn.finish(result);
+        const auto& st = turn.state();
+        stop_reason_ = st.stop_reason;
+        run_id_ = st.run_id;
+        write_status_ = st.write_status;
+        return outcome;
+    }
+
+    // Every path after parsing ends here: the closing output (final newline or "done" line),
+    // the metrics report, the error message, the exit status.
+    int conclude(session::Outcome outcome) {
+        const std::string exit_name(to_string(outcome.status));
+        if (!outcome.ok() && !outcome.from_stream && !interrupted(outcome.status) &&
+            !outcome.message.empty())
+            formatter_->on_client_error(
+                {exit_name, outcome.message, outcome.hint, outcome.http_status});
+        if (write_status_ == output::WriteStatus::ok) {
+            const output::Ending ending{to_int(outcome.status), exit_name, stop_reason_,
+                                        outcome.message, run_id_};
+            const auto written = pipeline_->finish(ending);
+            if (written.status == output::WriteStatus::failed && outcome.ok())
+                outcome = {ExitStatus::output,
+                           std::string("writing to stdout failed: ") + std::strerror(written.error),
+                           "check free disk space and the output destination"};
+        }
+        if (side_) side_->finish({});
+        report_metrics(outcome);
+        if (!interrupted(outcome.status) && !outcome.message.empty())
+            diag_.error(outcome.message, outcome.hint);
+        return to_int(outcome.status);
+    }
+
+    void report_metrics(const session::Outcome& outcome) {
+        if (!recorder_) return;
+        recorder_->finish(to_int(outcome.status), to_string(outcome.status), stop_reason_);
+        const metrics::Summary summary = recorder_->summary();
+        if (opts_.metrics == cli::MetricsFormat::text)
+            diag_.raw(metrics::render_text(summary, stderr_color()));
+        else if (opts_.metrics == cli::MetricsFormat::json)
+            diag_.raw(metrics::render_json(summary));
+        if (metrics_fd_ >= 0) {
+            write_all(metrics_fd_, metrics::render_json(summary));
+            if (::close(metrics_fd_) != 0)
+                diag_.warning("could not finish --metrics-file " + opts_.metrics_file + ": " +
+                              std::strerror(errno));
+            metrics_fd_ = -1;
+        }
+    }
+
+    // A usage error still ends JSON-lines output properly when -j was given.
+    int usage_error(int code, const std::string& message, const std::string& hint) {
+        if (opts_.json) {
+            output::JsonlFormatter jsonl(clock_, start_ns_);
+            output::Pipeline pipeline(jsonl, writer_);
+            const auto name = to_string(static_cast<ExitStatus>(code));
+            jsonl.begin({opts_.agent, {}, opts_.conversation, {}, {}});
+            jsonl.on_client_error({name, message, hint, 0});
+            pipeline.finish({code, name, {}, message, {}});
+        }
+        diag_.error(message, hint);
+        return code;
+    }
+
+    const Context& context_;
+    util::Diag diag_;
+    util::SteadyClock clock_;
+    std::int64_t start_ns_;
+    cli::Options opts_;
+    protocol::Endpoint endpoint_;
+    std::string otid_;
+
+    output::FdWriter writer_{context_.out_fd};
+    output::FdWriter err_writer_{context_.err_fd};
+    std::unique_ptr<output::Formatter> formatter_;
+    std::optional<output::Pipeline> pipeline_;
+    std::unique_ptr<output::Narrator> narrator_;
+    std::optional<output::Pipeline> side_;
+    std::optional<metrics::Recorder> recorder_;
+    int metrics_fd_ = -1;
+
+    std::string stop_reason_;
+    std::string run_id_;
+    output::WriteStatus write_status_ = output::WriteStatus::ok;
+};
 
 }  // namespace
 
 int run(const std::vector<std::string>& args, const Context& context) {
-    util::Diag diag(context.err_fd);
-    cli::ParseResult parsed = cli::parse(args, context.env);
-    switch (parsed.action) {
-        case cli::ParseResult::Action::help: write_all(context.out_fd, parsed.text); return 0;
-        case cli::ParseResult::Action::version:
-            write_all(context.out_fd, "letta-stream " LETTA_STREAM_VERSION "\n" +
-                                          transport::library_version() + "\n");
-            return 0;
-        case cli::ParseResult::Action::error: diag.error(parsed.text, parsed.hint); return parsed.exit_code;
-        case cli::ParseResult::Action::run: break;
-    }
-    const cli::Options& opts = parsed.options;
-    diag.set_quiet(opts.quiet);
-    diag.set_verbose(opts.verbose);
-    for (const auto& w : opts.warnings) diag.warning(w);
-
-    if (context.install_signals) signals::install();
-    const volatile std::sig_atomic_t* signal = signals::received();
-
-    transport::Options topts;
-    topts.connect_timeout_ms = opts.connect_timeout_ms;
-    topts.interrupt_fd = signals::wake_fd();
-    if (opts.verbose)
-        topts.trace = [&diag](std::string_view prefix, std::string_view line) { diag.trace(prefix, line); };
-    transport::Client client(std::move(topts));
-    const protocol::Endpoint endpoint = endpoint_for(opts);
-
-    std::string agent_id = opts.agent;
-    if (!agent_id.empty() && !protocol::is_agent_id(agent_id)) {
-        auto found = session::resolve_agent(client, endpoint, opts.agent, diag, signal);
-        if (found.signal != 0) return interrupted(found.signal);
-        if (!found.outcome.ok()) return report(diag, found.outcome);
-        agent_id = found.agent_id;
-    }
-
-    protocol::MessageRequest message;
-    message.route = opts.route == cli::Route::agents ? protocol::Route::agents
-                                                     : protocol::Route::conversations;
-    message.agent_id = agent_id;
-    message.conversation_id = opts.conversation;
-    message.prompt = opts.prompt;
-    message.otid = util::uuid4();
-    const auto request = session::make_request(endpoint, protocol::send_message(message), true);
-
-    output::FdWriter writer(context.out_fd);
-    output::TextFormatter formatter(opts.final_newline);
-    output::Pipeline pipeline(formatter, writer);
-
-    util::SteadyClock clock;
-    session::TurnConfig config;
-    config.max_event_size = opts.max_event_size;
-    config.signal = signal;
-    config.clock = &clock;
-    config.url = opts.base_url;
-    session::Turn turn(config, pipeline, diag);
-
-    const transport::Result result = client.perform(request, turn);
-    session::Outcome outcome = turn.finish(result);
-
-    const auto& st = turn.state();
-    output::Ending ending{to_int(outcome.status), to_string(outcome.status), st.stop_reason,
-                          outcome.message, st.run_id};
-    if (st.write_status == output::WriteStatus::ok) {
-        const auto written = pipeline.finish(ending);
-        if (written.status == output::WriteStatus::failed && outcome.status == ExitStatus::ok)
-            outcome = {ExitStatus::output,
-                       std::string("writing to stdout failed: ") + std::strerror(written.error),
-                       "check free disk space and the output destination"};
-    }
-    if (outcome.status == ExitStatus::interrupted || outcome.status == ExitStatus::terminated)
-        return to_int(outcome.status);
-    return report(diag, outcome);
+    Invocation invocation(context);
+    return invocation.execute(args);
 }
 
 int main(int argc, char** argv) {

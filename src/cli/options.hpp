@@ -9,6 +9,7 @@
 namespace letta_stream::cli {
 
 enum class Route : unsigned char { conversations, agents };
+enum class MetricsFormat : unsigned char { none, text, json };
 
 struct Options {
     // What to talk to.
@@ -30,6 +31,13 @@ struct Options {
     bool final_newline = true;
     bool verbose = false;
     bool quiet = false;
+
+    // What to show.
+    bool json = false;  // -j: JSON lines on stdout instead of the reply text
+    MetricsFormat metrics = MetricsFormat::none;  // -m: the report on stderr
+    std::string metrics_file;                     // --metrics-file: the JSON report to a file
+    bool show_reasoning = false;                  // reasoning on stderr (text mode)
+    bool show_tools = false;                      // tool calls and results on stderr (text mode)
 
     // Non-fatal remarks found while resolving (printed as warnings unless --quiet).
     std::vector<std::string> warnings;

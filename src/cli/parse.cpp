@@ -29,14 +29,15 @@ public:
     std::string make_help(const CLI::App* app, std::string, CLI::AppFormatMode) const override {
         std::string out = "Usage: letta-stream [OPTIONS] [PROMPT | -]\n\n";
         out += app->get_description() + "\n";
-        const std::vector<std::string> groups = {"Agent", "Server", "Input and output", "Options"};
+        const std::vector<std::string> groups = {"Agent", "Server", "Input", "Output", "Options"};
         for (const auto& group : groups) {
             out += "\n" + group + ":\n";
             for (const CLI::Option* opt : app->get_options()) {
                 if (opt->get_group() != group || opt->get_positional()) continue;
                 std::string left = "  " + flag_names(opt);
-                if (!opt->get_type_name().empty() && opt->get_expected_min() > 0)
-                    left += " " + opt->get_type_name();
+                const std::string type = opt->get_type_name();
+                if (!type.empty() && type[0] == '[') left += type;  // optional value: --x[=v]
+                else if (!type.empty() && opt->get_expected_min() > 0) left += " " + type;
                 if (left.size() < 34) left.resize(34, ' ');
                 else left += "\n" + std::string(34, ' ');
                 std::string desc = opt->get_description();
@@ -107,7 +108,7 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
         ->type_name("SECONDS")
         ->group(server);
 
-    const char* input = "Input and output";
+    const char* input = "Input";
     app.add_flag("--no-stdin", raw.no_stdin, "Never read stdin, even when it is a pipe")
         ->group(input);
     app.add_option("--max-prompt-size", raw.max_prompt_size,
@@ -118,14 +119,34 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
                    "Fail on a stream event larger than BYTES (default 16M)")
         ->type_name("BYTES")
         ->group(input);
+
+    const char* output = "Output";
+    app.add_flag("-j,--json", raw.json,
+                 "Write JSON lines (one event per line) instead of the reply")
+        ->group(output);
     app.add_flag("-n,--no-newline", raw.no_newline,
                  "Do not add a final newline to a reply that lacks one")
-        ->group(input);
+        ->group(output);
+    app.add_flag("-m{text},--metrics{text}", raw.metrics,
+                 "Report timings and token counts on stderr at the end;\n"
+                 "--metrics=json prints them as one JSON line")
+        ->type_name("[=json]")
+        ->group(output);
+    app.add_option("--metrics-file", raw.metrics_file, "Write the metrics report as JSON to FILE")
+        ->type_name("FILE")
+        ->group(output);
+    app.add_flag("--show-reasoning", raw.show_reasoning,
+                 "Print the agent's reasoning to stderr as it streams")
+        ->group(output);
+    app.add_flag("--show-tools", raw.show_tools, "Print tool calls and their results to stderr")
+        ->group(output);
+
+    const char* general = "Options";
     app.add_flag("-v,--verbose", raw.verbose,
                  "Trace requests and stream events on stderr (keys redacted)")
-        ->group(input);
-    app.add_flag("-q,--quiet", raw.quiet, "No warnings or progress on stderr; errors still show")
-        ->group(input);
+        ->group(general);
+    app.add_flag("-q,--quiet", raw.quiet, "No warnings on stderr; errors still show")
+        ->group(general);
 }
 
 }  // namespace

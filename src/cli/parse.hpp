@@ -44,6 +44,11 @@ struct RawOptions {
     bool no_newline = false;
     bool verbose = false;
     bool quiet = false;
+    bool json = false;
+    std::string metrics;  // "" (off), "text" (bare -m) or the value of --metrics=FORMAT
+    std::string metrics_file;
+    bool show_reasoning = false;
+    bool show_tools = false;
 };
 
 struct ParseResult {
@@ -52,6 +57,8 @@ struct ParseResult {
     int exit_code = 0;   // for error: the ExitStatus value
     std::string text;    // help text (stdout) or the error message (stderr)
     std::string hint;    // for error
+    // For error, what could be resolved before the failure: options.json says whether the
+    // user asked for JSON lines, so even a usage error can end with a "done" line.
     Options options;
 };
 

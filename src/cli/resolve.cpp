@@ -240,7 +240,18 @@ ParseResult resolve(const RawOptions& raw, const Environment& env) {
     o.final_newline = !raw.no_newline;
     o.verbose = raw.verbose;
     o.quiet = raw.quiet;
+    o.json = raw.json;
+    o.show_reasoning = raw.show_reasoning;
+    o.show_tools = raw.show_tools;
+    o.metrics_file = raw.metrics_file;
     try {
+        if (raw.metrics.empty()) o.metrics = MetricsFormat::none;
+        else if (raw.metrics == "text") o.metrics = MetricsFormat::text;
+        else if (raw.metrics == "json") o.metrics = MetricsFormat::json;
+        else
+            throw UsageError{ExitStatus::usage, "invalid --metrics format '" + raw.metrics + "'",
+                             "use -m (text) or --metrics=json"};
+
         if (raw.verbose && raw.quiet)
             throw UsageError{ExitStatus::usage, "--verbose and --quiet contradict each other",
                              "use one of them"};

@@ -13,6 +13,7 @@ public:
     Pipeline(Formatter& formatter, Writer& writer) : formatter_(formatter), writer_(writer) {}
 
     stream::Sink& sink() noexcept { return formatter_; }
+    Formatter& formatter() noexcept { return formatter_; }
 
     WriteResult flush() {
         std::string& buf = formatter_.pending();

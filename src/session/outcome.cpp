@@ -39,6 +39,7 @@ Outcome from_transport(const transport::Result& result, std::string_view what,
 Outcome from_http_status(long status, const protocol::ApiError& error, std::string_view what,
                          std::string_view retry_after) {
     Outcome o;
+    o.http_status = status;
     o.message = std::string(what) + " failed: HTTP " + std::to_string(status) + ": " + error.message;
     if (!error.run_id.empty()) o.message += " [run " + error.run_id + "]";
     if (status == 401) {

@@ -15,6 +15,10 @@ struct Outcome {
     ExitStatus status = ExitStatus::ok;
     std::string message;  // empty on success and on a quiet exit (closed pipe)
     std::string hint;
+    // The stream itself reported this (an error event or a stop_reason), so JSON-lines output
+    // already carries it; client-side failures are reported as an extra "error" line.
+    bool from_stream = false;
+    long http_status = 0;  // set when an HTTP error status caused this outcome
 
     bool ok() const noexcept { return status == ExitStatus::ok && message.empty(); }
 };

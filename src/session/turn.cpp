@@ -30,6 +30,8 @@ transport::Control Turn::on_head(const transport::ResponseHead& head) {
     const bool success = head.status >= 200 && head.status < 300;
     mode_ = success && head.media_type() == "text/event-stream" ? Mode::streaming : Mode::error_body;
     last_data_ns_ = config_.clock->now_ns();
+    if (config_.recorder != nullptr) config_.recorder->response_head(head.status);
+    if (mode_ == Mode::streaming) output_.formatter().on_status("thinking", {});
     return transport::Control::proceed;
 }
 
@@ -75,7 +77,10 @@ void Turn::handle_event(const stream::Event& event) {
     if (!event.run_id.empty() && state_.run_id != event.run_id) state_.run_id = event.run_id;
     if (event.seq_id >= 0) state_.last_seq_id = event.seq_id;
     switch (event.kind) {
-        case stream::Kind::content: state_.saw_content = true; break;
+        case stream::Kind::content:
+            state_.saw_content = true;
+            content_since_flush_ = true;
+            break;
         case stream::Kind::stop:
             state_.stop_reason = event.name;
             stop_seen_ns_ = config_.clock->now_ns();
@@ -95,12 +100,22 @@ void Turn::handle_event(const stream::Event& event) {
         default: break;
     }
     output_.sink().on_event(event);
-    for (auto* o : observers_) o->on_event(event);
+    if (config_.side != nullptr) config_.side->sink().on_event(event);
+    if (config_.recorder != nullptr) config_.recorder->on_event(event);
 }
 
 transport::Control Turn::flush() {
+    // stderr first: reasoning printed before the reply text it led to. Its failures are not
+    // the turn's business (stderr is best effort everywhere).
+    if (config_.side != nullptr) config_.side->flush();
+    const std::size_t bytes = output_.formatter().pending().size();
     const auto result = output_.flush();
-    if (result.ok()) return transport::Control::proceed;
+    if (result.ok()) {
+        if (config_.recorder != nullptr && bytes > 0)
+            config_.recorder->output_flushed(bytes, content_since_flush_);
+        content_since_flush_ = false;
+        return transport::Control::proceed;
+    }
     state_.write_status = result.status;
     state_.write_errno = result.error;
     return transport::Control::abort;
@@ -130,7 +145,7 @@ int Turn::wait_limit_ms() {
 Outcome Turn::stream_outcome(const transport::Result& result) {
     const std::string run = state_.run_id.empty() ? "" : " [run " + state_.run_id + "]";
     if (state_.saw_error) {
-        Outcome o{status_for_error_type(state_.error_type), "the agent run failed: ", {}};
+        Outcome o{status_for_error_type(state_.error_type), "the agent run failed: ", {}, true};
         o.message += state_.error_message.empty() ? "unknown error" : state_.error_message;
         if (!state_.error_type.empty() || !state_.error_detail.empty()) {
             o.message += " (" + state_.error_type;
@@ -147,7 +162,7 @@ Outcome Turn::stream_outcome(const transport::Result& result) {
     if (!state_.stop_reason.empty()) {
         const ExitStatus st = status_for_stop_reason(state_.stop_reason);
         if (st == ExitStatus::ok) return {};
-        Outcome o{st, "the run stopped: " + state_.stop_reason + run, {}};
+        Outcome o{st, "the run stopped: " + state_.stop_reason + run, {}, true};
         if (state_.stop_reason == "max_steps") o.hint = "the agent hit its step limit";
         else if (state_.stop_reason == "requires_approval") o.hint = "a tool call is waiting for approval";
         else if (state_.stop_reason == "cancelled") o.hint = "the run was cancelled";

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/recorder.hpp"
 #include "output/pipeline.hpp"
 #include "protocol/letta_decoder.hpp"
 #include "session/outcome.hpp"
@@ -28,6 +29,8 @@ struct TurnConfig {
     const volatile std::sig_atomic_t* signal = nullptr;  // non-zero once SIGINT/SIGTERM arrived
     const util::Clock* clock = nullptr;                  // required
     std::string url;  // the request's base URL, for diagnostics
+    metrics::Recorder* recorder = nullptr;  // optional: timings and counts
+    output::Pipeline* side = nullptr;       // optional: the stderr narrator (--show-*)
 };
 
 // What the stream said, for reports and the JSON "done" line.
@@ -50,9 +53,6 @@ struct TurnState {
 class Turn final : public transport::Handler {
 public:
     Turn(const TurnConfig& config, output::Pipeline& output, util::Diag& diag);
-
-    // Extra consumers of every decoded event (metrics recorder, ...).
-    void add_observer(stream::Sink& sink) { observers_.push_back(&sink); }
 
     transport::Control on_head(const transport::ResponseHead& head) override;
     transport::Control on_data(std::string_view bytes) override;
@@ -84,7 +84,6 @@ private:
     TurnConfig config_;
     output::Pipeline& output_;
     util::Diag& diag_;
-    std::vector<stream::Sink*> observers_;
     sse::Parser parser_;
     protocol::LettaDecoder decoder_;
     SseBridge bridge_;
@@ -96,6 +95,7 @@ private:
     bool too_large_ = false;
     std::int64_t last_data_ns_ = 0;
     std::int64_t stop_seen_ns_ = 0;
+    bool content_since_flush_ = false;
     TurnState state_;
     std::string trace_;
 };
