@@ -170,7 +170,10 @@ private:
         if (write_status_ == output::WriteStatus::ok) {
             const output::Ending ending{to_int(outcome.status), exit_name, stop_reason_,
                                         outcome.message, run_id_};
+            const auto before = writer_.bytes_written();
             const auto written = pipeline_->finish(ending);
+            if (recorder_ && writer_.bytes_written() > before)
+                recorder_->output_flushed(writer_.bytes_written() - before, false);
             if (written.status == output::WriteStatus::failed && outcome.ok())
                 outcome = {ExitStatus::output,
                            std::string("writing to stdout failed: ") + std::strerror(written.error),

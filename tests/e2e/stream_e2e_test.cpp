@@ -109,7 +109,7 @@ TEST_CASE("reasoning and tool steps never reach stdout", "[e2e]") {
     CHECK(r.out == "The answer is 4.\n");
 }
 
-TEST_CASE("-n leaves the reply exactly as sent", "[e2e]") {
+TEST_CASE("flag -n leaves the reply exactly as sent", "[e2e]") {
     ls_test::FakeServer server(scenario(R"({"fixture":"synth_foreground_token_stream.sse"})"));
     auto r = run(&server, {"-n", "-a", kAgentId, "hi"});
     CHECK(r.exit_code == 0);

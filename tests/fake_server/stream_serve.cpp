@@ -137,7 +137,9 @@ void produce_body(Conn* conn, BodyWriter& w, const ResponseEntry& e, const Serve
 
     if (e.bom && !sp.push("\xEF\xBB\xBF")) return;
     std::unique_ptr<Source> src = make_source(e, opt);
-    const auto start = std::chrono::steady_clock::now();
+    // The pacing clock starts at the first token event, after any first_delay_ms, so the delay
+    // before the first token never turns into a burst of overdue tokens.
+    std::chrono::steady_clock::time_point start{};
     long long tokens = 0;
     bool token = false;
     while (src) {
@@ -148,6 +150,7 @@ void produce_body(Conn* conn, BodyWriter& w, const ResponseEntry& e, const Serve
         piece.clear();
         if (!src->next(piece, batch, token)) break;
         if (conn && token && e.rate > 0) {  // pace token events at `rate` per second
+            if (tokens == 0) start = std::chrono::steady_clock::now();
             auto due = start + std::chrono::microseconds(static_cast<long long>(
                                    1e6 * static_cast<double>(tokens++) / e.rate));
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

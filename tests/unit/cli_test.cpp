@@ -317,3 +317,38 @@ TEST_CASE("prompt rules (DESIGN.md §1)", "[cli]") {
         CHECK(f.parse({"-a", kAgent, "--", "-5 degrees?"}).options.prompt == "-5 degrees?");
     }
 }
+
+TEST_CASE("output flags: -j, -m, --metrics=json, --metrics-file, --show-*", "[cli]") {
+    FakeEnv f;
+    auto d = f.parse({"-a", kAgent, "hi"});
+    CHECK_FALSE(d.options.json);
+    CHECK(d.options.metrics == cli::MetricsFormat::none);
+    CHECK(d.options.metrics_file.empty());
+    CHECK_FALSE(d.options.show_reasoning);
+    CHECK_FALSE(d.options.show_tools);
+
+    CHECK(f.parse({"-j", "-a", kAgent, "hi"}).options.json);
+    CHECK(f.parse({"--json", "-a", kAgent, "hi"}).options.json);
+    CHECK(f.parse({"-m", "-a", kAgent, "hi"}).options.metrics == cli::MetricsFormat::text);
+    CHECK(f.parse({"--metrics", "-a", kAgent, "hi"}).options.metrics == cli::MetricsFormat::text);
+    CHECK(f.parse({"--metrics=json", "-a", kAgent, "hi"}).options.metrics == cli::MetricsFormat::json);
+    CHECK(f.parse({"--metrics=text", "-a", kAgent, "hi"}).options.metrics == cli::MetricsFormat::text);
+    // A bare -m never swallows the prompt that follows it.
+    auto m = f.parse({"-a", kAgent, "-m", "hi"});
+    CHECK(m.options.metrics == cli::MetricsFormat::text);
+    CHECK(m.options.prompt == "hi");
+    auto bad = f.parse({"--metrics=xml", "-a", kAgent, "hi"});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.hint.find("--metrics=json") != std::string::npos);
+    CHECK(f.parse({"--metrics-file", "/tmp/m.json", "-a", kAgent, "hi"}).options.metrics_file == "/tmp/m.json");
+    CHECK(f.parse({"--show-reasoning", "-a", kAgent, "hi"}).options.show_reasoning);
+    CHECK(f.parse({"--show-tools", "-a", kAgent, "hi"}).options.show_tools);
+}
+
+TEST_CASE("a usage error still says whether -j was asked for", "[cli]") {
+    FakeEnv f;
+    auto r = f.parse({"-j", "-a", kAgent, ""});
+    CHECK(r.action == Action::error);
+    CHECK(r.options.json);
+    CHECK_FALSE(f.parse({"-a", kAgent, ""}).options.json);
+}
