@@ -44,14 +44,16 @@ bool interrupted(ExitStatus s) {
 
 // One invocation: the steps of the program in the order they happen.
 class Invocation {
-public:
+  public:
     explicit Invocation(const Context& context)
         : context_(context), diag_(context.err_fd), start_ns_(clock_.now_ns()) {}
 
     int execute(const std::vector<std::string>& args) {
         cli::ParseResult parsed = cli::parse(args, context_.env);
         switch (parsed.action) {
-            case cli::ParseResult::Action::help: write_all(context_.out_fd, parsed.text); return 0;
+            case cli::ParseResult::Action::help:
+                write_all(context_.out_fd, parsed.text);
+                return 0;
             case cli::ParseResult::Action::version:
                 write_all(context_.out_fd, "letta-stream " LETTA_STREAM_VERSION "\n" +
                                                transport::library_version() + "\n");
@@ -59,14 +61,17 @@ public:
             case cli::ParseResult::Action::error:
                 opts_ = std::move(parsed.options);
                 return usage_error(parsed.exit_code, parsed.text, parsed.hint);
-            case cli::ParseResult::Action::run: break;
+            case cli::ParseResult::Action::run:
+                break;
         }
         opts_ = std::move(parsed.options);
         diag_.set_quiet(opts_.quiet);
         diag_.set_verbose(opts_.verbose);
-        for (const auto& w : opts_.warnings) diag_.warning(w);
+        for (const auto& w : opts_.warnings)
+            diag_.warning(w);
         if (!opts_.metrics_file.empty()) {
-            metrics_fd_ = ::open(opts_.metrics_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            metrics_fd_ =
+                ::open(opts_.metrics_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             if (metrics_fd_ < 0)
                 return usage_error(to_int(ExitStatus::usage),
                                    "cannot write --metrics-file " + opts_.metrics_file + ": " +
@@ -94,10 +99,12 @@ public:
         return conclude(stream_turn(client, agent_id));
     }
 
-private:
+  private:
     void setup_output() {
-        if (opts_.json) formatter_ = std::make_unique<output::JsonlFormatter>(clock_, start_ns_);
-        else formatter_ = std::make_unique<output::TextFormatter>(opts_.final_newline);
+        if (opts_.json)
+            formatter_ = std::make_unique<output::JsonlFormatter>(clock_, start_ns_);
+        else
+            formatter_ = std::make_unique<output::TextFormatter>(opts_.final_newline);
         pipeline_.emplace(*formatter_, writer_);
         if (!opts_.json && (opts_.show_reasoning || opts_.show_tools)) {
             narrator_ = std::make_unique<output::Narrator>(opts_.show_reasoning, opts_.show_tools,
@@ -107,7 +114,8 @@ private:
         if (opts_.metrics != cli::MetricsFormat::none || metrics_fd_ >= 0)
             recorder_.emplace(clock_, start_ns_);
         const bool id_given = protocol::is_agent_id(opts_.agent);
-        formatter_->begin({opts_.agent, id_given ? std::string_view(opts_.agent) : std::string_view{},
+        formatter_->begin({opts_.agent,
+                           id_given ? std::string_view(opts_.agent) : std::string_view{},
                            opts_.conversation,
                            opts_.route == cli::Route::agents ? "agents" : "conversations", otid_});
     }
@@ -118,11 +126,13 @@ private:
 
     session::Outcome lookup_agent(transport::Client& client, std::string& agent_id) {
         const auto t0 = clock_.now_ns();
-        auto found = session::resolve_agent(client, endpoint_, opts_.agent, diag_, signals::received());
+        auto found =
+            session::resolve_agent(client, endpoint_, opts_.agent, diag_, signals::received());
         if (recorder_) recorder_->agent_lookup(static_cast<double>(clock_.now_ns() - t0) / 1e6);
         if (found.signal != 0)
             return {found.signal == SIGTERM ? ExitStatus::terminated : ExitStatus::interrupted,
-                    "interrupted", {}};
+                    "interrupted",
+                    {}};
         if (found.outcome.ok()) {
             agent_id = found.agent_id;
             formatter_->set_agent_id(agent_id);
@@ -138,7 +148,8 @@ private:
         message.conversation_id = opts_.conversation;
         message.prompt = opts_.prompt;
         message.otid = otid_;
-        const auto request = session::make_request(endpoint_, protocol::send_message(message), true);
+        const auto request =
+            session::make_request(endpoint_, protocol::send_message(message), true);
 
         session::TurnConfig config;
         config.max_event_size = opts_.max_event_size;

@@ -32,8 +32,12 @@ void install() {
     sigaction(SIGTERM, &sa, nullptr);
 }
 
-int wake_fd() noexcept { return g_pipe[0]; }
+int wake_fd() noexcept {
+    return g_pipe[0];
+}
 
-const volatile std::sig_atomic_t* received() noexcept { return &g_signal; }
+const volatile std::sig_atomic_t* received() noexcept {
+    return &g_signal;
+}
 
 }  // namespace letta_stream::app::signals

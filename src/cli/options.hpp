@@ -13,11 +13,11 @@ enum class MetricsFormat : unsigned char { none, text, json };
 
 struct Options {
     // What to talk to.
-    std::string agent;         // "agent-<uuid4>" or a name to look up; may be empty with --conversation
+    std::string agent;  // "agent-<uuid4>" or a name to look up; may be empty with --conversation
     std::string conversation;  // empty: the agent's default conversation
     Route route = Route::conversations;
     std::string base_url = "https://api.letta.com";  // no trailing slash
-    std::string api_key;                              // may be empty (self-hosted without auth)
+    std::string api_key;                             // may be empty (self-hosted without auth)
     std::string project_id;
     std::vector<std::string> headers;  // validated "Name: value" lines, env first, then -H
 

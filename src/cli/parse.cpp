@@ -25,7 +25,7 @@ constexpr const char* kFooter =
 // Usage first, then the description, then one block per group: the layout of curl and ripgrep
 // rather than CLI11's default.
 class HelpFormatter final : public CLI::Formatter {
-public:
+  public:
     std::string make_help(const CLI::App* app, std::string, CLI::AppFormatMode) const override {
         std::string out = "Usage: letta-stream [OPTIONS] [PROMPT | -]\n\n";
         out += app->get_description() + "\n";
@@ -36,12 +36,17 @@ public:
                 if (opt->get_group() != group || opt->get_positional()) continue;
                 std::string left = "  " + flag_names(opt);
                 const std::string type = opt->get_type_name();
-                if (!type.empty() && type[0] == '[') left += type;  // optional value: --x[=v]
-                else if (!type.empty() && opt->get_expected_min() > 0) left += " " + type;
-                if (left.size() < 34) left.resize(34, ' ');
-                else left += "\n" + std::string(34, ' ');
+                if (!type.empty() && type[0] == '[')
+                    left += type;  // optional value: --x[=v]
+                else if (!type.empty() && opt->get_expected_min() > 0)
+                    left += " " + type;
+                if (left.size() < 34)
+                    left.resize(34, ' ');
+                else
+                    left += "\n" + std::string(34, ' ');
                 std::string desc = opt->get_description();
-                for (auto nl = desc.find('\n'); nl != std::string::npos; nl = desc.find('\n', nl + 1))
+                for (auto nl = desc.find('\n'); nl != std::string::npos;
+                     nl = desc.find('\n', nl + 1))
                     desc.insert(nl + 1, std::string(34, ' '));
                 out += left + desc + "\n";
             }
@@ -49,12 +54,14 @@ public:
         return out + "\n" + app->get_footer() + "\n";
     }
 
-private:
+  private:
     static std::string flag_names(const CLI::Option* opt) {
         std::string s;
-        for (const auto& n : opt->get_snames()) s += "-" + n + ", ";
+        for (const auto& n : opt->get_snames())
+            s += "-" + n + ", ";
         if (s.empty()) s = "    ";
-        for (const auto& n : opt->get_lnames()) s += "--" + n;
+        for (const auto& n : opt->get_lnames())
+            s += "--" + n;
         return s;
     }
 };
@@ -69,16 +76,14 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
     app.add_option("PROMPT", raw.prompt, "The prompt; '-' reads it from stdin");
 
     const char* target = "Agent";
-    app.add_option("-a,--agent", raw.agent,
-                   "Agent id (agent-<uuid>) or exact agent name")
+    app.add_option("-a,--agent", raw.agent, "Agent id (agent-<uuid>) or exact agent name")
         ->type_name("ID|NAME")
         ->group(target);
     app.add_option("--conversation", raw.conversation,
                    "Conversation id (default: the agent's default one)")
         ->type_name("ID")
         ->group(target);
-    app.add_option("--endpoint", raw.endpoint,
-                   "Message route: conversations (default) or agents")
+    app.add_option("--endpoint", raw.endpoint, "Message route: conversations (default) or agents")
         ->type_name("ROUTE")
         ->group(target);
 
@@ -92,8 +97,7 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
                    "Read the API key from FILE (default: env LETTA_API_KEY)")
         ->type_name("FILE")
         ->group(server);
-    app.add_option("--project-id", raw.project_id,
-                   "Send X-Project-Id (env LETTA_PROJECT_ID)")
+    app.add_option("--project-id", raw.project_id, "Send X-Project-Id (env LETTA_PROJECT_ID)")
         ->type_name("ID")
         ->group(server);
     app.add_option("-H,--header", raw.headers,
@@ -170,7 +174,8 @@ ParseResult parse(const std::vector<std::string>& args, const Environment& env) 
         result.action = ParseResult::Action::error;
         result.exit_code = to_int(ExitStatus::usage);
         std::string what = e.what();
-        if (!what.empty()) what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
+        if (!what.empty())
+            what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
         result.text = what;
         result.hint = "see letta-stream --help";
         if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
@@ -179,7 +184,8 @@ ParseResult parse(const std::vector<std::string>& args, const Environment& env) 
             if (!extra.empty() && extra[0] == '-')
                 result.text = "unknown option " + extra;
             else
-                result.hint = "quote a prompt of several words: letta-stream -a AGENT \"your prompt\"";
+                result.hint =
+                    "quote a prompt of several words: letta-stream -a AGENT \"your prompt\"";
         }
         return result;
     }

@@ -54,9 +54,9 @@ struct RawOptions {
 struct ParseResult {
     enum class Action : unsigned char { run, help, version, error };
     Action action = Action::run;
-    int exit_code = 0;   // for error: the ExitStatus value
-    std::string text;    // help text (stdout) or the error message (stderr)
-    std::string hint;    // for error
+    int exit_code = 0;  // for error: the ExitStatus value
+    std::string text;   // help text (stdout) or the error message (stderr)
+    std::string hint;   // for error
     // For error, what could be resolved before the failure: options.json says whether the
     // user asked for JSON lines, so even a usage error can end with a "done" line.
     Options options;

@@ -18,8 +18,10 @@ struct UsageError {
 };
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+        s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -68,7 +70,8 @@ void resolve_server(const RawOptions& raw, const Environment& env, Options& o) {
             url = default_base_url;
         }
     }
-    while (!url.empty() && url.back() == '/') url.pop_back();
+    while (!url.empty() && url.back() == '/')
+        url.pop_back();
     const bool scheme_ok = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
     if (!scheme_ok || url.size() <= 8 || has_control(url) || url.find(' ') != std::string::npos)
         throw UsageError{ExitStatus::usage, "invalid base URL '" + url + "' (from " + source + ")",
@@ -111,7 +114,8 @@ void resolve_server(const RawOptions& raw, const Environment& env, Options& o) {
             if (!trim(line).empty()) add_header(line, "LETTA_CUSTOM_HEADERS", o);
         }
     }
-    for (const auto& h : raw.headers) add_header(h, "-H/--header", o);
+    for (const auto& h : raw.headers)
+        add_header(h, "-H/--header", o);
 
     if (!raw.connect_timeout.empty()) {
         char* end = nullptr;
@@ -153,7 +157,8 @@ void resolve_target(const RawOptions& raw, Options& o) {
 
 void resolve_sizes(const RawOptions& raw, Options& o) {
     if (!raw.max_prompt_size.empty() && !parse_size(raw.max_prompt_size, o.max_prompt_size))
-        throw UsageError{ExitStatus::usage, "invalid --max-prompt-size '" + raw.max_prompt_size + "'",
+        throw UsageError{ExitStatus::usage,
+                         "invalid --max-prompt-size '" + raw.max_prompt_size + "'",
                          "give a size in bytes with an optional K, M or G suffix, e.g. 8M"};
     if (!raw.max_event_size.empty() && !parse_size(raw.max_event_size, o.max_event_size))
         throw UsageError{ExitStatus::usage, "invalid --max-event-size '" + raw.max_event_size + "'",
@@ -221,13 +226,19 @@ bool parse_size(const std::string& text, std::size_t& out) {
     }
     if (i == 0) return false;
     std::string suffix(s.substr(i));
-    for (char& c : suffix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : suffix)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     unsigned shift = 0;
-    if (suffix.empty() || suffix == "B") shift = 0;
-    else if (suffix == "K" || suffix == "KB" || suffix == "KIB") shift = 10;
-    else if (suffix == "M" || suffix == "MB" || suffix == "MIB") shift = 20;
-    else if (suffix == "G" || suffix == "GB" || suffix == "GIB") shift = 30;
-    else return false;
+    if (suffix.empty() || suffix == "B")
+        shift = 0;
+    else if (suffix == "K" || suffix == "KB" || suffix == "KIB")
+        shift = 10;
+    else if (suffix == "M" || suffix == "MB" || suffix == "MIB")
+        shift = 20;
+    else if (suffix == "G" || suffix == "GB" || suffix == "GIB")
+        shift = 30;
+    else
+        return false;
     value <<= shift;
     if (value == 0 || value > (1ull << 40)) return false;
     out = static_cast<std::size_t>(value);
@@ -245,9 +256,12 @@ ParseResult resolve(const RawOptions& raw, const Environment& env) {
     o.show_tools = raw.show_tools;
     o.metrics_file = raw.metrics_file;
     try {
-        if (raw.metrics.empty()) o.metrics = MetricsFormat::none;
-        else if (raw.metrics == "text") o.metrics = MetricsFormat::text;
-        else if (raw.metrics == "json") o.metrics = MetricsFormat::json;
+        if (raw.metrics.empty())
+            o.metrics = MetricsFormat::none;
+        else if (raw.metrics == "text")
+            o.metrics = MetricsFormat::text;
+        else if (raw.metrics == "json")
+            o.metrics = MetricsFormat::json;
         else
             throw UsageError{ExitStatus::usage, "invalid --metrics format '" + raw.metrics + "'",
                              "use -m (text) or --metrics=json"};

@@ -38,7 +38,7 @@ struct Ending {
 };
 
 class Formatter : public stream::Sink {
-public:
+  public:
     // Start of the invocation (JSON lines: the first line, with the schema version).
     virtual void begin(const TurnInfo&) {}
     // The agent id once a name lookup has resolved it.
@@ -52,13 +52,13 @@ public:
 
     std::string& pending() noexcept { return pending_; }
 
-protected:
+  protected:
     std::string pending_;
 };
 
 // Text mode: only assistant content reaches stdout, byte for byte as the server sent it.
 class TextFormatter final : public Formatter {
-public:
+  public:
     explicit TextFormatter(bool final_newline) : final_newline_(final_newline) {}
 
     void on_event(const stream::Event& event) override {
@@ -72,7 +72,7 @@ public:
         if (final_newline_ && wrote_any_ && last_ != '\n') pending_.push_back('\n');
     }
 
-private:
+  private:
     bool final_newline_;
     bool wrote_any_ = false;
     char last_ = '\0';

@@ -18,9 +18,11 @@ void Narrator::put(std::string_view text) {
 // boundary) with the full size noted.
 void Narrator::put_one_line(std::string_view text, std::size_t max) {
     std::string line;
-    for (char c : text.substr(0, max)) line.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+    for (char c : text.substr(0, max))
+        line.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
     if (text.size() > max) {
-        while (!line.empty() && (static_cast<unsigned char>(line.back()) & 0xC0) == 0x80) line.pop_back();
+        while (!line.empty() && (static_cast<unsigned char>(line.back()) & 0xC0) == 0x80)
+            line.pop_back();
         if (!line.empty() && static_cast<unsigned char>(line.back()) >= 0xC0) line.pop_back();
         line += "... (" + std::to_string(text.size()) + " bytes)";
     }
@@ -45,19 +47,19 @@ void Narrator::on_event(const stream::Event& e) {
         case Kind::reasoning:
             if (!reasoning_) return;
             if (segment_ != Segment::reasoning)
-                begin_segment(Segment::reasoning, e.redacted ? "reasoning (hidden)" : "reasoning: ");
+                begin_segment(Segment::reasoning,
+                              e.redacted ? "reasoning (hidden)" : "reasoning: ");
             if (!e.redacted) put(e.text);
             return;
         case Kind::tool_call:
         case Kind::approval_request: {
             if (!tools_) return;
-            const bool same_call =
-                segment_ == Segment::tool_call && (e.tool_call_id.empty() || e.tool_call_id == call_id_);
+            const bool same_call = segment_ == Segment::tool_call &&
+                                   (e.tool_call_id.empty() || e.tool_call_id == call_id_);
             if (!same_call) {
-                const std::string label = std::string(e.kind == Kind::approval_request
-                                                          ? "approval needed: "
-                                                          : "tool: ") +
-                                          std::string(e.name.empty() ? "?" : e.name) + "(";
+                const std::string label =
+                    std::string(e.kind == Kind::approval_request ? "approval needed: " : "tool: ") +
+                    std::string(e.name.empty() ? "?" : e.name) + "(";
                 begin_segment(Segment::tool_call, label);
                 call_id_ = e.tool_call_id;
             }
@@ -74,8 +76,11 @@ void Narrator::on_event(const stream::Event& e) {
         case Kind::ping:
         case Kind::usage:
         case Kind::unknown:
-        case Kind::done: return;  // no effect on what is being narrated
-        default: end_segment(); return;
+        case Kind::done:
+            return;  // no effect on what is being narrated
+        default:
+            end_segment();
+            return;
     }
 }
 

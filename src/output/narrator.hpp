@@ -11,7 +11,7 @@
 namespace letta_stream::output {
 
 class Narrator final : public Formatter {
-public:
+  public:
     Narrator(bool reasoning, bool tools, bool color)
         : reasoning_(reasoning), tools_(tools), color_(color) {}
 
@@ -21,7 +21,7 @@ public:
     // Longest tool result shown before it is cut short (the whole result is in -j output).
     static constexpr std::size_t kMaxResult = 300;
 
-private:
+  private:
     enum class Segment : unsigned char { none, reasoning, tool_call };
 
     void begin_segment(Segment segment, std::string_view label);

@@ -9,7 +9,7 @@
 namespace letta_stream::output {
 
 class Pipeline {
-public:
+  public:
     Pipeline(Formatter& formatter, Writer& writer) : formatter_(formatter), writer_(writer) {}
 
     stream::Sink& sink() noexcept { return formatter_; }
@@ -36,7 +36,7 @@ public:
 
     const WriteResult& status() const noexcept { return status_; }
 
-private:
+  private:
     Formatter& formatter_;
     Writer& writer_;
     WriteResult status_;

@@ -20,7 +20,7 @@ struct WriteResult {
 };
 
 class Writer {
-public:
+  public:
     virtual ~Writer() = default;
     // Writes all of `bytes` or reports why it could not.
     virtual WriteResult write(std::string_view bytes) = 0;
@@ -30,13 +30,13 @@ public:
 
 // Writes straight to a file descriptor with write(2): no stdio buffering in between.
 class FdWriter final : public Writer {
-public:
+  public:
     explicit FdWriter(int fd) : fd_(fd) {}
     WriteResult write(std::string_view bytes) override;
     std::uint64_t bytes_written() const noexcept { return bytes_; }
     std::uint64_t write_calls() const noexcept { return calls_; }
 
-private:
+  private:
     int fd_;
     std::uint64_t bytes_ = 0;
     std::uint64_t calls_ = 0;

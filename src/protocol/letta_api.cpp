@@ -43,28 +43,45 @@ std::string one_line(std::string_view s, std::size_t max = 400) {
 
 std::string reason_phrase(long status) {
     switch (status) {
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 402: return "Payment Required";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 408: return "Request Timeout";
-        case 409: return "Conflict";
-        case 410: return "Gone";
-        case 413: return "Payload Too Large";
-        case 422: return "Unprocessable Entity";
-        case 429: return "Too Many Requests";
-        case 500: return "Internal Server Error";
-        case 502: return "Bad Gateway";
-        case 503: return "Service Unavailable";
-        case 504: return "Gateway Timeout";
-        default: return "";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 402:
+            return "Payment Required";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 408:
+            return "Request Timeout";
+        case 409:
+            return "Conflict";
+        case 410:
+            return "Gone";
+        case 413:
+            return "Payload Too Large";
+        case 422:
+            return "Unprocessable Entity";
+        case 429:
+            return "Too Many Requests";
+        case 500:
+            return "Internal Server Error";
+        case 502:
+            return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
+        case 504:
+            return "Gateway Timeout";
+        default:
+            return "";
     }
 }
 
 std::string html_title(std::string_view body) {
     std::string lower(body.substr(0, 64 * 1024));
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const auto open = lower.find("<title>");
     if (open == std::string::npos) return {};
     const auto close = lower.find("</title>", open);
@@ -110,15 +127,16 @@ void parse_json_error(const Value& doc, ApiError& e) {
                     if (e.error_type.empty()) e.error_type = v.GetString();
                 }
             }
-            if (!text.empty()) e.message += ": " + one_line(text);
-            else if (!reasons.empty()) e.message += " (" + reasons + ")";
+            if (!text.empty())
+                e.message += ": " + one_line(text);
+            else if (!reasons.empty())
+                e.message += " (" + reasons + ")";
         }
     }
     if (e.message.empty()) e.message = one_line(string_member(doc, "message"));
     const std::string& t = e.error_type;
-    e.quota = t == "not-enough-credits" || t == "exceeded-quota" ||
-              t == "premium-usage-exceeded" || t == "agents-limit-exceeded" ||
-              t == "llm_insufficient_credits";
+    e.quota = t == "not-enough-credits" || t == "exceeded-quota" || t == "premium-usage-exceeded" ||
+              t == "agents-limit-exceeded" || t == "llm_insufficient_credits";
 }
 
 }  // namespace
@@ -155,7 +173,9 @@ std::vector<std::string> common_headers(const Endpoint& endpoint, bool json_body
 
 HttpCall list_agents_by_name(std::string_view name, int limit) {
     // Trailing slash: it is the route's own path; without it the server answers 307.
-    return {"GET", "/v1/agents/?name=" + url_encode(name) + "&limit=" + std::to_string(limit), {},
+    return {"GET",
+            "/v1/agents/?name=" + url_encode(name) + "&limit=" + std::to_string(limit),
+            {},
             true};
 }
 
@@ -195,10 +215,10 @@ HttpCall send_message(const MessageRequest& request) {
         // The agents route answers 422 to any User-Agent that is not an SDK v1 client.
         call.send_user_agent = false;
     } else {
-        call.path = "/v1/conversations/" +
-                    (default_conversation ? std::string("default")
-                                          : url_encode(request.conversation_id)) +
-                    "/messages";
+        call.path =
+            "/v1/conversations/" +
+            (default_conversation ? std::string("default") : url_encode(request.conversation_id)) +
+            "/messages";
     }
     return call;
 }
@@ -241,7 +261,8 @@ ApiError parse_error_body(long status, std::string_view media_type, std::string_
         e.message = one_line(body, 200);
     }
     if (status == 402) e.quota = true;
-    if (e.message.empty()) e.message = reason_phrase(status).empty() ? "no details" : reason_phrase(status);
+    if (e.message.empty())
+        e.message = reason_phrase(status).empty() ? "no details" : reason_phrase(status);
     return e;
 }
 

@@ -20,7 +20,7 @@ enum class DecodeStatus : unsigned char {
 };
 
 class LettaDecoder {
-public:
+  public:
     LettaDecoder();
     ~LettaDecoder();
     LettaDecoder(const LettaDecoder&) = delete;
@@ -36,7 +36,7 @@ public:
     // Missing a comma or '}' after an object member").
     const std::string& last_error() const noexcept;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -5,7 +5,7 @@ namespace letta_stream::session {
 namespace {
 
 class BufferHandler final : public transport::Handler {
-public:
+  public:
     BufferHandler(FetchResult& out, std::size_t max, const volatile std::sig_atomic_t* signal)
         : out_(out), max_(max), signal_(signal) {}
 
@@ -29,7 +29,7 @@ public:
         return transport::Control::proceed;
     }
 
-private:
+  private:
     FetchResult& out_;
     std::size_t max_;
     const volatile std::sig_atomic_t* signal_;

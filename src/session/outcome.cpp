@@ -9,10 +9,12 @@ Outcome from_transport(const transport::Result& result, std::string_view what,
     const std::string prefix = std::string(what) + " failed: ";
     switch (result.failure) {
         case Failure::none:
-        case Failure::aborted: return o;
+        case Failure::aborted:
+            return o;
         case Failure::resolve:
-            return {ExitStatus::network, prefix + result.message,
-                    "check the host name in --base-url / LETTA_BASE_URL (" + std::string(url) + ")"};
+            return {
+                ExitStatus::network, prefix + result.message,
+                "check the host name in --base-url / LETTA_BASE_URL (" + std::string(url) + ")"};
         case Failure::connect:
             return {ExitStatus::network, prefix + result.message,
                     "is the server running and reachable at " + std::string(url) + "?"};
@@ -31,7 +33,8 @@ Outcome from_transport(const transport::Result& result, std::string_view what,
         case Failure::bad_url:
             return {ExitStatus::usage, prefix + result.message,
                     "check --base-url / LETTA_BASE_URL (" + std::string(url) + ")"};
-        case Failure::other: break;
+        case Failure::other:
+            break;
     }
     return {ExitStatus::network, prefix + result.message, "run with --verbose for details"};
 }
@@ -40,7 +43,8 @@ Outcome from_http_status(long status, const protocol::ApiError& error, std::stri
                          std::string_view retry_after) {
     Outcome o;
     o.http_status = status;
-    o.message = std::string(what) + " failed: HTTP " + std::to_string(status) + ": " + error.message;
+    o.message =
+        std::string(what) + " failed: HTTP " + std::to_string(status) + ": " + error.message;
     if (!error.run_id.empty()) o.message += " [run " + error.run_id + "]";
     if (status == 401) {
         o.status = ExitStatus::auth;
@@ -53,10 +57,14 @@ Outcome from_http_status(long status, const protocol::ApiError& error, std::stri
         o.hint = "check --agent, --conversation and --base-url";
     } else if (status == 402 || status == 429 || status == 409) {
         o.status = ExitStatus::rate_limited;
-        if (error.quota) o.hint = "out of credits or quota: check your Letta plan";
-        else if (status == 409) o.hint = "the conversation is busy with another run: wait for it, then retry";
-        else if (!retry_after.empty()) o.hint = "rate-limited: retry after " + std::string(retry_after) + " s";
-        else o.hint = "rate-limited: wait a little, then retry";
+        if (error.quota)
+            o.hint = "out of credits or quota: check your Letta plan";
+        else if (status == 409)
+            o.hint = "the conversation is busy with another run: wait for it, then retry";
+        else if (!retry_after.empty())
+            o.hint = "rate-limited: retry after " + std::string(retry_after) + " s";
+        else
+            o.hint = "rate-limited: wait a little, then retry";
     } else if (status == 408 || status == 504) {
         o.status = ExitStatus::timeout;
         o.hint = "the server timed out: try again";
@@ -78,7 +86,8 @@ Outcome from_http_status(long status, const protocol::ApiError& error, std::stri
 
 ExitStatus status_for_stop_reason(std::string_view r) noexcept {
     if (r == "end_turn" || r == "tool_rule") return ExitStatus::ok;
-    if (r == "max_steps" || r == "requires_approval" || r == "cancelled") return ExitStatus::stopped;
+    if (r == "max_steps" || r == "requires_approval" || r == "cancelled")
+        return ExitStatus::stopped;
     if (r == "insufficient_credits") return ExitStatus::rate_limited;
     return ExitStatus::run_error;  // error, llm_api_error, invalid_*, no_tool_call, unknown, ...
 }

@@ -28,7 +28,8 @@ transport::Control Turn::on_head(const transport::ResponseHead& head) {
     head_ = head;
     state_.http_status = head.status;
     const bool success = head.status >= 200 && head.status < 300;
-    mode_ = success && head.media_type() == "text/event-stream" ? Mode::streaming : Mode::error_body;
+    mode_ =
+        success && head.media_type() == "text/event-stream" ? Mode::streaming : Mode::error_body;
     last_data_ns_ = config_.clock->now_ns();
     if (config_.recorder != nullptr) config_.recorder->response_head(head.status);
     if (mode_ == Mode::streaming) output_.formatter().on_status("thinking", {});
@@ -44,16 +45,24 @@ transport::Control Turn::on_data(std::string_view bytes) {
                                                    : transport::Control::proceed;
     }
     switch (parser_.feed(bytes, bridge_)) {
-        case sse::Status::ok: return transport::Control::proceed;
-        case sse::Status::stopped: return transport::Control::finish;  // after [DONE]
-        case sse::Status::event_too_large: too_large_ = true; return transport::Control::abort;
+        case sse::Status::ok:
+            return transport::Control::proceed;
+        case sse::Status::stopped:
+            return transport::Control::finish;  // after [DONE]
+        case sse::Status::event_too_large:
+            too_large_ = true;
+            return transport::Control::abort;
     }
     return transport::Control::proceed;
 }
 
-bool Turn::SseBridge::on_event(const sse::Event& event) { return turn->handle_sse(event); }
+bool Turn::SseBridge::on_event(const sse::Event& event) {
+    return turn->handle_sse(event);
+}
 
-void Turn::EventRouter::on_event(const stream::Event& event) { turn->handle_event(event); }
+void Turn::EventRouter::on_event(const stream::Event& event) {
+    turn->handle_event(event);
+}
 
 bool Turn::handle_sse(const sse::Event& event) {
     if (diag_.verbose()) {
@@ -93,11 +102,15 @@ void Turn::handle_event(const stream::Event& event) {
                 state_.error_detail = event.detail;
             }
             break;
-        case stream::Kind::done: state_.saw_done = true; break;
-        case stream::Kind::unknown:
-            if (diag_.verbose()) diag_.trace("*", "ignoring unknown event type '" + std::string(event.name) + "'");
+        case stream::Kind::done:
+            state_.saw_done = true;
             break;
-        default: break;
+        case stream::Kind::unknown:
+            if (diag_.verbose())
+                diag_.trace("*", "ignoring unknown event type '" + std::string(event.name) + "'");
+            break;
+        default:
+            break;
     }
     output_.sink().on_event(event);
     if (config_.side != nullptr) config_.side->sink().on_event(event);
@@ -163,10 +176,14 @@ Outcome Turn::stream_outcome(const transport::Result& result) {
         const ExitStatus st = status_for_stop_reason(state_.stop_reason);
         if (st == ExitStatus::ok) return {};
         Outcome o{st, "the run stopped: " + state_.stop_reason + run, {}, true};
-        if (state_.stop_reason == "max_steps") o.hint = "the agent hit its step limit";
-        else if (state_.stop_reason == "requires_approval") o.hint = "a tool call is waiting for approval";
-        else if (state_.stop_reason == "cancelled") o.hint = "the run was cancelled";
-        else if (st == ExitStatus::rate_limited) o.hint = "out of credits: check your Letta plan";
+        if (state_.stop_reason == "max_steps")
+            o.hint = "the agent hit its step limit";
+        else if (state_.stop_reason == "requires_approval")
+            o.hint = "a tool call is waiting for approval";
+        else if (state_.stop_reason == "cancelled")
+            o.hint = "the run was cancelled";
+        else if (st == ExitStatus::rate_limited)
+            o.hint = "out of credits: check your Letta plan";
         return o;
     }
     if (state_.saw_done) return {};
@@ -187,7 +204,8 @@ Outcome Turn::finish(const transport::Result& result) {
     if (state_.signal != 0 || (config_.signal != nullptr && *config_.signal != 0)) {
         state_.signal = *config_.signal;
         return {state_.signal == SIGTERM ? ExitStatus::terminated : ExitStatus::interrupted,
-                "interrupted", {}};
+                "interrupted",
+                {}};
     }
     if (state_.write_status == output::WriteStatus::broken_pipe) return {};  // reader left: quiet
     if (state_.write_status == output::WriteStatus::failed)
@@ -203,8 +221,8 @@ Outcome Turn::finish(const transport::Result& result) {
     if (mode_ == Mode::error_body) {
         const bool success = state_.http_status >= 200 && state_.http_status < 300;
         if (!success) {
-            const auto err = protocol::parse_error_body(state_.http_status, head_.media_type(),
-                                                        error_body_);
+            const auto err =
+                protocol::parse_error_body(state_.http_status, head_.media_type(), error_body_);
             return from_http_status(state_.http_status, err, "sending the message",
                                     head_.header("retry-after"));
         }

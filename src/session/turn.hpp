@@ -28,9 +28,9 @@ struct TurnConfig {
     int after_stop_grace_ms = 2000;
     const volatile std::sig_atomic_t* signal = nullptr;  // non-zero once SIGINT/SIGTERM arrived
     const util::Clock* clock = nullptr;                  // required
-    std::string url;  // the request's base URL, for diagnostics
-    metrics::Recorder* recorder = nullptr;  // optional: timings and counts
-    output::Pipeline* side = nullptr;       // optional: the stderr narrator (--show-*)
+    std::string url;                                     // the request's base URL, for diagnostics
+    metrics::Recorder* recorder = nullptr;               // optional: timings and counts
+    output::Pipeline* side = nullptr;                    // optional: the stderr narrator (--show-*)
 };
 
 // What the stream said, for reports and the JSON "done" line.
@@ -51,7 +51,7 @@ struct TurnState {
 };
 
 class Turn final : public transport::Handler {
-public:
+  public:
     Turn(const TurnConfig& config, output::Pipeline& output, util::Diag& diag);
 
     transport::Control on_head(const transport::ResponseHead& head) override;
@@ -64,7 +64,7 @@ public:
 
     const TurnState& state() const noexcept { return state_; }
 
-private:
+  private:
     enum class Mode : unsigned char { waiting, streaming, error_body };
 
     struct SseBridge final : sse::Handler {

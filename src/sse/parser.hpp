@@ -20,7 +20,7 @@ struct Event {
 };
 
 class Handler {
-public:
+  public:
     virtual ~Handler() = default;
     // Return false to stop parsing: feed() then returns Status::stopped and ignores the rest of
     // that chunk. The parser stays usable: a later feed() continues after the dispatched event.
@@ -38,7 +38,7 @@ enum class Status : std::uint8_t {
 };
 
 class Parser {
-public:
+  public:
     static constexpr std::size_t default_max_event_size = 16u * 1024u * 1024u;
 
     explicit Parser(std::size_t max_event_size = default_max_event_size);
@@ -56,7 +56,7 @@ public:
 
     std::size_t max_event_size() const noexcept { return max_event_size_; }
 
-private:
+  private:
     bool skip_bom(std::string_view& bytes);
     bool buffer_line_part(std::string_view part);
     bool fits(std::size_t extra) const noexcept;
@@ -66,11 +66,11 @@ private:
 
     // Implementation state (see parser.cpp).
     std::size_t max_event_size_;
-    std::string line_;        // the current incomplete line (only when a chunk ended mid-line)
-    std::string data_;        // the data buffer of the current event
-    std::string event_type_;  // the event type buffer
-    std::string last_id_;     // the last event ID buffer
-    bool pending_cr_ = false; // last byte fed was CR: a following LF belongs to the same line end
+    std::string line_;         // the current incomplete line (only when a chunk ended mid-line)
+    std::string data_;         // the data buffer of the current event
+    std::string event_type_;   // the event type buffer
+    std::string last_id_;      // the last event ID buffer
+    bool pending_cr_ = false;  // last byte fed was CR: a following LF belongs to the same line end
     bool bom_checked_ = false;
     std::uint8_t bom_matched_ = 0;
     bool dead_ = false;

@@ -18,9 +18,9 @@ enum class Kind : std::uint8_t {
     stop,              // name = stop_reason ("end_turn", "max_steps", "cancelled", ...)
     usage,             // usage = server-reported token counts
     error,             // name = error_type, text = message, detail = detail
-    status,            // name = status ("thinking", "retrying", "resumed", ...), text = optional note
-    done,              // the literal [DONE] marker
-    unknown,           // name = message_type (or SSE event name) not understood; safe to ignore
+    status,   // name = status ("thinking", "retrying", "resumed", ...), text = optional note
+    done,     // the literal [DONE] marker
+    unknown,  // name = message_type (or SSE event name) not understood; safe to ignore
 };
 
 std::string_view to_string(Kind kind) noexcept;
@@ -39,9 +39,9 @@ struct Usage {
 
 struct Event {
     Kind kind = Kind::unknown;
-    std::string_view text;          // content / reasoning / tool arguments / tool result / error message
-    std::string_view name;          // tool name / stop reason / error_type / status / unknown type
-    std::string_view detail;        // error detail
+    std::string_view text;    // content / reasoning / tool arguments / tool result / error message
+    std::string_view name;    // tool name / stop reason / error_type / status / unknown type
+    std::string_view detail;  // error detail
     std::string_view tool_call_id;  // tool_call / tool_result / approval_request
     std::string_view status;        // tool_result: "success" | "error"
     std::string_view message_id;    // Letta message "id" where known
@@ -54,7 +54,7 @@ struct Event {
 
 // Receives decoded events. Implementations: session::Turn, output formatters, test recorders.
 class Sink {
-public:
+  public:
     virtual ~Sink() = default;
     virtual void on_event(const Event& event) = 0;
 };

@@ -19,8 +19,10 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 
 std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() &&
+           (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
         s.remove_suffix(1);
     return s;
 }
@@ -32,11 +34,15 @@ void global_init() {
 
 Failure classify(CURLcode code) noexcept {
     switch (code) {
-        case CURLE_OK: return Failure::none;
+        case CURLE_OK:
+            return Failure::none;
         case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY: return Failure::resolve;
-        case CURLE_COULDNT_CONNECT: return Failure::connect;
-        case CURLE_OPERATION_TIMEDOUT: return Failure::timeout;
+        case CURLE_COULDNT_RESOLVE_PROXY:
+            return Failure::resolve;
+        case CURLE_COULDNT_CONNECT:
+            return Failure::connect;
+        case CURLE_OPERATION_TIMEDOUT:
+            return Failure::timeout;
         case CURLE_SSL_CONNECT_ERROR:
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CERTPROBLEM:
@@ -44,18 +50,23 @@ Failure classify(CURLcode code) noexcept {
         case CURLE_SSL_CACERT_BADFILE:
         case CURLE_SSL_ISSUER_ERROR:
         case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-        case CURLE_SSL_INVALIDCERTSTATUS: return Failure::tls;
+        case CURLE_SSL_INVALIDCERTSTATUS:
+            return Failure::tls;
         case CURLE_RECV_ERROR:
         case CURLE_SEND_ERROR:
         case CURLE_PARTIAL_FILE:
         case CURLE_GOT_NOTHING:
         case CURLE_HTTP2:
         case CURLE_HTTP2_STREAM:
-        case CURLE_WEIRD_SERVER_REPLY: return Failure::dropped;
-        case CURLE_BAD_CONTENT_ENCODING: return Failure::bad_encoding;
+        case CURLE_WEIRD_SERVER_REPLY:
+            return Failure::dropped;
+        case CURLE_BAD_CONTENT_ENCODING:
+            return Failure::bad_encoding;
         case CURLE_URL_MALFORMAT:
-        case CURLE_UNSUPPORTED_PROTOCOL: return Failure::bad_url;
-        default: return Failure::other;
+        case CURLE_UNSUPPORTED_PROTOCOL:
+            return Failure::bad_url;
+        default:
+            return Failure::other;
     }
 }
 
@@ -71,7 +82,8 @@ std::string ResponseHead::media_type() const {
     std::string_view ct = header("content-type");
     ct = trim(ct.substr(0, ct.find(';')));
     std::string out(ct);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 
@@ -79,13 +91,13 @@ std::string redact_header_line(std::string_view line) {
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return std::string(line);
     std::string name(trim(line.substr(0, colon)));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const bool secret = name == "authorization" || name == "proxy-authorization" ||
-                        name == "cookie" || name == "set-cookie" ||
-                        name.find("key") != std::string::npos ||
-                        name.find("token") != std::string::npos ||
-                        name.find("secret") != std::string::npos ||
-                        name.find("password") != std::string::npos;
+    for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool secret =
+        name == "authorization" || name == "proxy-authorization" || name == "cookie" ||
+        name == "set-cookie" || name.find("key") != std::string::npos ||
+        name.find("token") != std::string::npos || name.find("secret") != std::string::npos ||
+        name.find("password") != std::string::npos;
     if (!secret) return std::string(line);
     std::string_view value = trim(line.substr(colon + 1));
     std::string out(line.substr(0, colon + 1));
@@ -97,7 +109,9 @@ std::string redact_header_line(std::string_view line) {
     return out;
 }
 
-std::string library_version() { return curl_version(); }
+std::string library_version() {
+    return curl_version();
+}
 
 struct Client::Impl {
     Options options;
@@ -123,9 +137,8 @@ struct Client::Impl {
         if (!content.empty()) {
             const auto colon = content.find(':');
             if (colon != std::string_view::npos)
-                self->head.headers.push_back(
-                    {std::string(trim(content.substr(0, colon))),
-                     std::string(trim(content.substr(colon + 1)))});
+                self->head.headers.push_back({std::string(trim(content.substr(0, colon))),
+                                              std::string(trim(content.substr(colon + 1)))});
             return len;
         }
         // Blank line: the head is complete.
@@ -187,7 +200,8 @@ Result Client::perform(const Request& request, Handler& handler) {
     curl_slist* headers = nullptr;
     // No "Expect: 100-continue" round trip for large prompts.
     headers = curl_slist_append(headers, "Expect:");
-    for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
+    for (const auto& h : request.headers)
+        headers = curl_slist_append(headers, h.c_str());
 
     curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
@@ -200,10 +214,12 @@ Result Client::perform(const Request& request, Handler& handler) {
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, s.options.connect_timeout_ms);
     if (request.total_timeout_ms > 0)
         curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request.total_timeout_ms);
-    if (request.send_user_agent) curl_easy_setopt(easy, CURLOPT_USERAGENT, "letta-stream/" LETTA_STREAM_VERSION);
+    if (request.send_user_agent)
+        curl_easy_setopt(easy, CURLOPT_USERAGENT, "letta-stream/" LETTA_STREAM_VERSION);
     if (request.method == "POST") {
         curl_easy_setopt(easy, CURLOPT_POST, 1L);
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(request.body.size()));
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.c_str());
     } else if (request.method != "GET") {
         curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());

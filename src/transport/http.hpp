@@ -49,7 +49,7 @@ enum class Control : unsigned char {
 };
 
 class Handler {
-public:
+  public:
     virtual ~Handler() = default;
     // The final (non-1xx) response head.
     virtual Control on_head(const ResponseHead& head) = 0;
@@ -64,21 +64,21 @@ public:
 
 enum class Failure : unsigned char {
     none,
-    aborted,         // the handler returned Control::abort
-    resolve,         // could not resolve host/proxy
-    connect,         // could not connect (refused, unreachable)
-    timeout,         // connect or total timeout
-    tls,             // TLS handshake or certificate failure
-    dropped,         // connection closed or reset mid-response, truncated body
-    bad_encoding,    // Content-Encoding could not be decoded
-    bad_url,         // malformed URL or unsupported scheme
+    aborted,       // the handler returned Control::abort
+    resolve,       // could not resolve host/proxy
+    connect,       // could not connect (refused, unreachable)
+    timeout,       // connect or total timeout
+    tls,           // TLS handshake or certificate failure
+    dropped,       // connection closed or reset mid-response, truncated body
+    bad_encoding,  // Content-Encoding could not be decoded
+    bad_url,       // malformed URL or unsupported scheme
     other,
 };
 
 struct Result {
     Failure failure = Failure::none;
-    std::string message;     // libcurl's explanation when failure != none
-    bool got_head = false;   // a final response head was seen
+    std::string message;    // libcurl's explanation when failure != none
+    bool got_head = false;  // a final response head was seen
     std::uint64_t body_bytes = 0;
     std::string http_version;  // "1.1", "2", ...
 
@@ -94,7 +94,7 @@ struct Options {
 };
 
 class Client {
-public:
+  public:
     explicit Client(Options options);
     ~Client();
     Client(const Client&) = delete;
@@ -103,7 +103,7 @@ public:
     // Runs one request to completion (or until the handler stops it).
     Result perform(const Request& request, Handler& handler);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -8,14 +8,14 @@
 namespace letta_stream::util {
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     // Nanoseconds on a monotonic clock with an arbitrary epoch.
     virtual std::int64_t now_ns() const noexcept = 0;
 };
 
 class SteadyClock final : public Clock {
-public:
+  public:
     std::int64_t now_ns() const noexcept override {
         return std::chrono::duration_cast<std::chrono::nanoseconds>(
                    std::chrono::steady_clock::now().time_since_epoch())
@@ -25,12 +25,12 @@ public:
 
 // A clock that only moves when told to (tests).
 class ManualClock final : public Clock {
-public:
+  public:
     std::int64_t now_ns() const noexcept override { return now_; }
     void advance_ms(double ms) noexcept { now_ += static_cast<std::int64_t>(ms * 1e6); }
     void set_ns(std::int64_t ns) noexcept { now_ = ns; }
 
-private:
+  private:
     std::int64_t now_ = 1'000'000'000;
 };
 

@@ -29,9 +29,12 @@ void Diag::write_line(std::string_view a, std::string_view b, std::string_view c
     // A diagnostic is one line: control characters from server text must not forge extra lines
     // or terminal escapes.
     for (char& ch : line_) {
-        if (ch == '\n' || ch == '\r') ch = ' ';
-        else if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t') ch = '?';
-        else if (ch == '\x7f') ch = '?';
+        if (ch == '\n' || ch == '\r')
+            ch = ' ';
+        else if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t')
+            ch = '?';
+        else if (ch == '\x7f')
+            ch = '?';
     }
     line_.push_back('\n');
     write_all(fd_, line_);
@@ -50,6 +53,8 @@ void Diag::trace(std::string_view prefix, std::string_view line) {
     if (verbose_) write_line(prefix, " ", line);
 }
 
-void Diag::raw(std::string_view text) { write_all(fd_, text); }
+void Diag::raw(std::string_view text) {
+    write_all(fd_, text);
+}
 
 }  // namespace letta_stream::util

@@ -9,7 +9,7 @@
 namespace letta_stream::util {
 
 class Diag {
-public:
+  public:
     explicit Diag(int fd = 2) : fd_(fd) {}
 
     void set_quiet(bool quiet) noexcept { quiet_ = quiet; }
@@ -27,7 +27,7 @@ public:
     // Writes `text` verbatim (e.g. a metrics report).
     void raw(std::string_view text);
 
-private:
+  private:
     void write_line(std::string_view a, std::string_view b, std::string_view c = {},
                     std::string_view d = {});
     int fd_;

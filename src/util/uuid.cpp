@@ -17,13 +17,17 @@ void random_bytes(std::array<std::uint8_t, 16>& out) {
         if (n <= 0) break;
         got += static_cast<std::size_t>(n);
     }
-    if (got < out.size()) {  // getrandom unavailable (very old kernel): fall back to std::random_device
+    if (got <
+        out.size()) {  // getrandom unavailable (very old kernel): fall back to std::random_device
         std::random_device rd;
-        for (auto& b : out) b = static_cast<std::uint8_t>(rd());
+        for (auto& b : out)
+            b = static_cast<std::uint8_t>(rd());
     }
 }
 
-bool is_hex(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+bool is_hex(char c) noexcept {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
 
 }  // namespace
 

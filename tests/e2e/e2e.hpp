@@ -45,14 +45,15 @@ inline ls_test::ProcessResult run(const ls_test::FakeServer* server,
     ls_test::ProcessSpec spec;
     spec.argv.push_back(LS_BINARY);
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    if (server != nullptr && o.with_base_url) spec.env.push_back("LETTA_BASE_URL=" + server->base_url());
+    if (server != nullptr && o.with_base_url)
+        spec.env.push_back("LETTA_BASE_URL=" + server->base_url());
     if (o.with_key) spec.env.push_back(std::string("LETTA_API_KEY=") + kKey);
     spec.env.push_back("NO_COLOR=1");
     spec.env.insert(spec.env.end(), o.env.begin(), o.env.end());
     spec.stdin_mode = o.stdin_mode;
     if (!o.stdin_data.empty() || o.stdin_mode == ls_test::StdinMode::pipe) {
-        spec.stdin_mode = o.stdin_mode == ls_test::StdinMode::pty ? o.stdin_mode
-                                                                   : ls_test::StdinMode::pipe;
+        spec.stdin_mode =
+            o.stdin_mode == ls_test::StdinMode::pty ? o.stdin_mode : ls_test::StdinMode::pipe;
         spec.stdin_data = o.stdin_data;
     }
     spec.stdout_path = o.stdout_path;

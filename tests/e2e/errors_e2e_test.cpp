@@ -15,7 +15,8 @@ void check_one_error(const ls_test::ProcessResult& r, const std::string& fragmen
     CHECK(contains(r.err, fragment));
     std::size_t errors = 0;
     const std::string tag = "letta-stream: error: ";
-    for (auto p = r.err.find(tag); p != std::string::npos; p = r.err.find(tag, p + 1)) ++errors;
+    for (auto p = r.err.find(tag); p != std::string::npos; p = r.err.find(tag, p + 1))
+        ++errors;
     CHECK(errors == 1);
     CHECK(r.term_signal == 0);
     CHECK_FALSE(r.timed_out);
@@ -24,7 +25,8 @@ void check_one_error(const ls_test::ProcessResult& r, const std::string& fragmen
 }  // namespace
 
 TEST_CASE("error before any output: exit 5, the server's message", "[e2e][errors]") {
-    ls_test::FakeServer server(scenario(R"({"fixture":"synth_foreground_error_before_output.sse"})"));
+    ls_test::FakeServer server(
+        scenario(R"({"fixture":"synth_foreground_error_before_output.sse"})"));
     auto r = run(&server, {"-a", kAgentId, "hi"});
     CHECK(r.exit_code == 5);
     CHECK(r.out.empty());
@@ -33,7 +35,8 @@ TEST_CASE("error before any output: exit 5, the server's message", "[e2e][errors
 }
 
 TEST_CASE("error after output: the text stays, exit 1", "[e2e][errors]") {
-    ls_test::FakeServer server(scenario(R"({"generate":{"text":"Hello there, friend.","error_midstream_after":3}})"));
+    ls_test::FakeServer server(
+        scenario(R"({"generate":{"text":"Hello there, friend.","error_midstream_after":3}})"));
     auto r = run(&server, {"-a", kAgentId, "hi"});
     CHECK(r.exit_code == 1);
     CHECK(r.out == "Hello there,\n");
@@ -44,7 +47,8 @@ TEST_CASE("unknown agent id: 404, exit 4", "[e2e][errors]") {
     ls_test::FakeServer server(scenario(R"({"fixture":"synth_foreground_token_stream.sse"})"));
     auto r = run(&server, {"-a", "agent-00000000-0000-4000-8000-000000000000", "hi"});
     CHECK(r.exit_code == 4);
-    check_one_error(r, "HTTP 404: Agent with ID agent-00000000-0000-4000-8000-000000000000 not found");
+    check_one_error(r,
+                    "HTTP 404: Agent with ID agent-00000000-0000-4000-8000-000000000000 not found");
 }
 
 TEST_CASE("agent by name", "[e2e][errors]") {
@@ -66,7 +70,8 @@ TEST_CASE("agent by name", "[e2e][errors]") {
         CHECK(contains(reqs[0].query, "name=calc"));
         CHECK(reqs[0].header("authorization") == std::string("Bearer ") + kKey);
         auto body = reqs[1].json_body();
-        CHECK(std::string(body["agent_id"].GetString()) == "agent-33333333-3333-4333-8333-333333333333");
+        CHECK(std::string(body["agent_id"].GetString()) ==
+              "agent-33333333-3333-4333-8333-333333333333");
     }
     SECTION("several: the newest, with a warning") {
         auto r = run(&server, {"--agent", "support-bot", "hi"});
@@ -117,18 +122,20 @@ TEST_CASE("HTTP errors map to their exit statuses", "[e2e][errors]") {
     const Case cases[] = {
         {R"({"status":429,"headers":{"Retry-After":"7"},"body_json":{"error":{"type":"llm_rate_limit","message":"Rate limited"}}})",
          5, "retry after 7 s"},
-        {R"({"status":402,"body_json":{"error":"Rate limited","reasons":["not-enough-credits"]}})", 5,
-         "not-enough-credits"},
+        {R"({"status":402,"body_json":{"error":"Rate limited","reasons":["not-enough-credits"]}})",
+         5, "not-enough-credits"},
         {R"({"status":409,"body_json":{"detail":"CONFLICT: Cannot send a new message: Another request (run_id=run-7) is currently being processed","run_id":"run-7"}})",
          5, "[run run-7]"},
         {R"({"status":403,"body_json":{"detail":"Forbidden"}})", 3, "HTTP 403: Forbidden"},
-        {R"({"status":422,"body_json":{"trace_id":"t","detail":"[{'type': 'missing'}]"}})", 2, "HTTP 422"},
+        {R"({"status":422,"body_json":{"trace_id":"t","detail":"[{'type': 'missing'}]"}})", 2,
+         "HTTP 422"},
         {R"({"status":500,"body":""})", 8, "HTTP 500: Internal Server Error"},
         {R"({"status":503,"body_json":{"error":"Service temporarily unavailable. Please retry your request.","errorCode":"cloud_api_shutting_down"}})",
          8, "Service temporarily unavailable"},
         {R"({"status":502,"headers":{"Content-Type":"text/html"},"body":"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"})",
          8, "HTML page: 502 Bad Gateway"},
-        {R"({"status":504,"body_json":{"error":{"type":"llm_timeout","message":"LLM timed out"}}})", 6, "LLM timed out"},
+        {R"({"status":504,"body_json":{"error":{"type":"llm_timeout","message":"LLM timed out"}}})",
+         6, "LLM timed out"},
     };
     for (const auto& c : cases) {
         INFO(c.response);
@@ -160,7 +167,8 @@ TEST_CASE("connection dropped mid-stream: text kept, exit 7 naming the run", "[e
     check_one_error(r, "the stream ended before the run finished");
     CHECK(contains(r.err, "run-drop-1"));
     CHECK_FALSE(r.out.empty());
-    CHECK(std::string("One two three four five six seven.\n").rfind(r.out.substr(0, r.out.size() - 1), 0) == 0);
+    CHECK(std::string("One two three four five six seven.\n")
+              .rfind(r.out.substr(0, r.out.size() - 1), 0) == 0);
 }
 
 TEST_CASE("server unreachable: exit 7 with the address", "[e2e][errors]") {
@@ -186,8 +194,10 @@ TEST_CASE("bad input never crashes or hangs", "[e2e][errors][robustness]") {
         CHECK(contains(r.err, "1 malformed event"));
     }
     SECTION("JSON escapes in content are decoded") {
-        ls_test::FakeServer server(scenario(
-            R"({"body":"data: {\"message_type\":\"assistant_message\",\"content\":\"caf)" "\\u00e9" R"(\"}\n\ndata: [DONE]\n\n"})"));
+        ls_test::FakeServer server(
+            scenario(R"({"body":"data: {\"message_type\":\"assistant_message\",\"content\":\"caf)"
+                     "\\u00e9"
+                     R"(\"}\n\ndata: [DONE]\n\n"})"));
         auto r = run(&server, {"-a", kAgentId, "hi"});
         INFO(ls_test::describe(r));
         CHECK(r.exit_code == 0);
@@ -199,7 +209,9 @@ TEST_CASE("bad input never crashes or hangs", "[e2e][errors][robustness]") {
         auto r = run(&server, {"-a", kAgentId, "hi"});
         INFO(ls_test::describe(r));
         CHECK(r.exit_code == 0);
-        CHECK(r.out == "a\xff\xfe" "b\n");
+        CHECK(r.out ==
+              "a\xff\xfe"
+              "b\n");
     }
     SECTION("a 20 MB event: a clear error, bounded memory") {
         ls_test::FakeServer server(scenario(R"({"generate":{"big_event_bytes":20000000}})"));

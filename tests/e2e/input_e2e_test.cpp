@@ -28,7 +28,8 @@ TEST_CASE("prompt from the argument", "[e2e][input]") {
     CHECK(posted_prompt(server) == "Explain quantum computing");
 }
 
-TEST_CASE("prompt + piped stdin are joined (git diff | letta-stream -a X \"Review:\")", "[e2e][input]") {
+TEST_CASE("prompt + piped stdin are joined (git diff | letta-stream -a X \"Review:\")",
+          "[e2e][input]") {
     ls_test::FakeServer server(scenario(kStream));
     auto r = run(&server, {"-a", kAgentId, "Review this diff:"},
                  {.stdin_mode = StdinMode::pipe, .stdin_data = "--- a/x\n+++ b/x\n"});
@@ -38,12 +39,14 @@ TEST_CASE("prompt + piped stdin are joined (git diff | letta-stream -a X \"Revie
 
 TEST_CASE("prompt from stdin alone, and with '-'", "[e2e][input]") {
     ls_test::FakeServer server(scenario(kStream));
-    auto r = run(&server, {"-a", kAgentId}, {.stdin_mode = StdinMode::pipe, .stdin_data = "What is 2+2?\n"});
+    auto r = run(&server, {"-a", kAgentId},
+                 {.stdin_mode = StdinMode::pipe, .stdin_data = "What is 2+2?\n"});
     CHECK(r.exit_code == 0);
     CHECK(posted_prompt(server) == "What is 2+2?\n");
 
     ls_test::FakeServer dash(scenario(kStream));
-    auto d = run(&dash, {"-a", kAgentId, "-"}, {.stdin_mode = StdinMode::pipe, .stdin_data = "from a file"});
+    auto d = run(&dash, {"-a", kAgentId, "-"},
+                 {.stdin_mode = StdinMode::pipe, .stdin_data = "from a file"});
     CHECK(d.exit_code == 0);
     CHECK(posted_prompt(dash) == "from a file");
 }
@@ -60,7 +63,8 @@ TEST_CASE("a terminal stdin and no prompt: exit 2 at once, nothing sent", "[e2e]
 
 TEST_CASE("a terminal stdin is never read when a prompt is given", "[e2e][input]") {
     ls_test::FakeServer server(scenario(kStream));
-    auto r = run(&server, {"-a", kAgentId, "hi"}, {.stdin_mode = StdinMode::pty, .timeout_ms = 5000});
+    auto r =
+        run(&server, {"-a", kAgentId, "hi"}, {.stdin_mode = StdinMode::pty, .timeout_ms = 5000});
     CHECK(r.exit_code == 0);
     CHECK(posted_prompt(server) == "hi");
 }
@@ -86,7 +90,8 @@ TEST_CASE("flag --no-stdin ignores a pipe", "[e2e][input]") {
 TEST_CASE("empty and oversized prompts are usage errors", "[e2e][input]") {
     ls_test::FakeServer server(scenario(kStream));
     CHECK(run(&server, {"-a", kAgentId, ""}).exit_code == 2);
-    CHECK(run(&server, {"-a", kAgentId, "-"}, {.stdin_mode = StdinMode::pipe, .stdin_data = " \n"}).exit_code == 2);
+    CHECK(run(&server, {"-a", kAgentId, "-"}, {.stdin_mode = StdinMode::pipe, .stdin_data = " \n"})
+              .exit_code == 2);
     auto big = run(&server, {"-a", kAgentId, "--max-prompt-size", "1K"},
                    {.stdin_mode = StdinMode::pipe, .stdin_data = std::string(5000, 'x')});
     CHECK(big.exit_code == 2);
@@ -119,9 +124,9 @@ TEST_CASE("flag --help and --version go to stdout and exit 0", "[e2e][input]") {
 
 TEST_CASE("what the server receives", "[e2e][input]") {
     ls_test::FakeServer server(scenario(kStream));
-    auto r = run(&server,
-                 {"-a", kAgentId, "--project-id", "proj-42", "-H", "X-Trace: abc", "Say hi"},
-                 {.env = {"LETTA_CUSTOM_HEADERS=X-Team: blue\nX-Other: 1"}});
+    auto r =
+        run(&server, {"-a", kAgentId, "--project-id", "proj-42", "-H", "X-Trace: abc", "Say hi"},
+            {.env = {"LETTA_CUSTOM_HEADERS=X-Team: blue\nX-Other: 1"}});
     INFO(ls_test::describe(r));
     REQUIRE(r.exit_code == 0);
     auto posts = message_posts(server);

@@ -1,8 +1,8 @@
 // End to end: -j/--json. Every line is decoded as JSON (never compared as raw text), the schema
 // line comes first, seq increases, the concatenated content equals text mode, and exactly one
 // "done" line ends every path, including errors and Ctrl-C.
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
+#include <catch2/catch.hpp>
 
 #include "e2e.hpp"
 
@@ -94,14 +94,16 @@ const char* kFixtures[] = {
 TEST_CASE("every fixture: valid lines, content equals text mode, one done", "[e2e][jsonl]") {
     for (const char* f : kFixtures) {
         INFO(f);
-        ls_test::FakeServer server(scenario(R"({"fixture":")" + std::string(f) + R"(","split":{"bytes":7}})"));
+        ls_test::FakeServer server(
+            scenario(R"({"fixture":")" + std::string(f) + R"(","split":{"bytes":7}})"));
         auto text = run(&server, {"-n", "-a", kAgentId, "hi"});
         auto json = run(&server, {"-j", "-a", kAgentId, "hi"});
         CHECK(json.exit_code == text.exit_code);
         const Lines l = decode(json);
         CHECK(l.content == text.out);
         const auto& done = l.docs.back();
-        if (const auto* stop = find(l, "stop")) CHECK(str(done, "stop_reason") == str(*stop, "stop_reason"));
+        if (const auto* stop = find(l, "stop"))
+            CHECK(str(done, "stop_reason") == str(*stop, "stop_reason"));
     }
 }
 
@@ -192,7 +194,8 @@ TEST_CASE("exactly one done line on every error path", "[e2e][jsonl]") {
         decode(r);
     }
     SECTION("in-stream error: the server's error line, no client error line") {
-        ls_test::FakeServer server(scenario(R"({"fixture":"synth_foreground_error_midstream.sse"})"));
+        ls_test::FakeServer server(
+            scenario(R"({"fixture":"synth_foreground_error_midstream.sse"})"));
         auto r = run(&server, {"-j", "-a", kAgentId, "hi"});
         CHECK(r.exit_code == 1);
         const Lines l = decode(r);
@@ -221,7 +224,8 @@ TEST_CASE("exactly one done line on every error path", "[e2e][jsonl]") {
     }
     SECTION("Ctrl-C mid-stream") {
         ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200},"rate":100})"));
-        auto r = run(&server, {"-j", "-a", kAgentId, "hi"}, {.signal = SIGINT, .signal_after_ms = 400});
+        auto r =
+            run(&server, {"-j", "-a", kAgentId, "hi"}, {.signal = SIGINT, .signal_after_ms = 400});
         CHECK(r.exit_code == 130);
         const Lines l = decode(r);
         CHECK(str(l.docs.back(), "exit_name") == "interrupted");
@@ -249,12 +253,14 @@ TEST_CASE("strings are valid UTF-8 and a 10 MB tool result is one line", "[e2e][
         ls_test::FakeServer server(scenario(R"({"generate":{"text":"a\nb\tc\u0001d"}})"));
         auto r = run(&server, {"-j", "-a", kAgentId, "hi"});
         const Lines l = decode(r);
-        CHECK(l.content == "a\nb\tc\x01" "d");
+        CHECK(l.content ==
+              "a\nb\tc\x01"
+              "d");
     }
     SECTION("10 MB tool result") {
         const std::string big(10'000'000, 'r');
-        ls_test::FakeServer server(scenario(R"({"generate":{"text":"ok","tool_call":{"tool_return":")" +
-                                            big + R"("}}})"));
+        ls_test::FakeServer server(
+            scenario(R"({"generate":{"text":"ok","tool_call":{"tool_return":")" + big + R"("}}})"));
         auto r = run(&server, {"-j", "-a", kAgentId, "hi"});
         REQUIRE(r.exit_code == 0);
         const Lines l = decode(r);

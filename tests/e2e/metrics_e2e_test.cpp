@@ -1,7 +1,7 @@
 // End to end: the metrics report against a server whose pacing is known, and --show-reasoning /
 // --show-tools narration on stderr. Tolerances are generous: a loaded 2-core CI machine must pass.
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
+#include <catch2/catch.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -27,7 +27,8 @@ rapidjson::Document metrics_json(const std::string& err) {
 
 TEST_CASE("metrics match a paced stream", "[e2e][metrics]") {
     // 200 ms before the first byte, then 30 content tokens 20 ms apart (50 tokens/s).
-    ls_test::FakeServer server(scenario(R"({"generate":{"tokens":30},"first_delay_ms":200,"rate":50})"));
+    ls_test::FakeServer server(
+        scenario(R"({"generate":{"tokens":30},"first_delay_ms":200,"rate":50})"));
     auto r = run(&server, {"--metrics=json", "-a", kAgentId, "hi"});
     INFO(ls_test::describe(r));
     REQUIRE(r.exit_code == 0);
@@ -64,7 +65,8 @@ TEST_CASE("a stall is counted", "[e2e][metrics]") {
         "data: {\"message_type\":\"assistant_message\",\"content\":\"a\"}\n\n"
         "data: {\"message_type\":\"assistant_message\",\"content\":\"b\"}\n\n"
         "data: {\"message_type\":\"stop_reason\",\"stop_reason\":\"end_turn\"}\n\n";
-    ls_test::FakeServer server(scenario(R"({"body":)" + json_string(body) + R"(,"delay_ms":1300})"));
+    ls_test::FakeServer server(
+        scenario(R"({"body":)" + json_string(body) + R"(,"delay_ms":1300})"));
     auto r = run(&server, {"--metrics=json", "-a", kAgentId, "hi"});
     REQUIRE(r.exit_code == 0);
     auto m = metrics_json(r.err);

@@ -22,13 +22,14 @@ TEST_CASE("> /dev/full: an error and exit 10", "[e2e][output]") {
     auto r = run(&server, {"-a", kAgentId, "hi"}, {.stdout_path = "/dev/full"});
     INFO(ls_test::describe(r));
     CHECK(r.exit_code == 10);
-    CHECK(contains(r.err, "letta-stream: error: writing to stdout failed: No space left on device"));
+    CHECK(
+        contains(r.err, "letta-stream: error: writing to stdout failed: No space left on device"));
 }
 
 TEST_CASE("SIGINT mid-stream: what arrived is on stdout, exit 130", "[e2e][output]") {
     ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200},"rate":100})"));
-    auto r = run(&server, {"-a", kAgentId, "hi"},
-                 {.signal = SIGINT, .signal_after_stdout_bytes = 20});
+    auto r =
+        run(&server, {"-a", kAgentId, "hi"}, {.signal = SIGINT, .signal_after_stdout_bytes = 20});
     INFO(ls_test::describe(r));
     CHECK(r.exit_code == 130);
     CHECK(r.out.size() >= 20);

@@ -41,38 +41,41 @@ const Oracle kOracle[] = {
     {"synth_app_server_openai_chat_completions.sse", "", 0},
 };
 
-std::string expected_stdout(const char* text) { return *text ? std::string(text) + "\n" : ""; }
+std::string expected_stdout(const char* text) {
+    return *text ? std::string(text) + "\n" : "";
+}
 
 void check_fixture(const Oracle& o, const std::string& variant) {
     INFO(o.file << " " << variant);
-    ls_test::FakeServer server(scenario(R"({"fixture":")" + std::string(o.file) + "\"" + variant + "}"));
+    ls_test::FakeServer server(
+        scenario(R"({"fixture":")" + std::string(o.file) + "\"" + variant + "}"));
     auto r = run(&server, {"-a", kAgentId, "hi"});
     INFO(ls_test::describe(r));
     CHECK(r.out == expected_stdout(o.text));
     CHECK(r.exit_code == o.status);
-    if (o.status == 0) CHECK(r.err.empty());
-    else CHECK(contains(r.err, "letta-stream: error: "));
+    if (o.status == 0)
+        CHECK(r.err.empty());
+    else
+        CHECK(contains(r.err, "letta-stream: error: "));
 }
 
 }  // namespace
 
 TEST_CASE("every fixture gives the oracle's text and exit status", "[e2e][fixtures]") {
-    for (const auto& o : kOracle) check_fixture(o, "");
+    for (const auto& o : kOracle)
+        check_fixture(o, "");
 }
 
 TEST_CASE("fixtures byte-at-a-time, CRLF, CR, no space, BOM and gzip", "[e2e][fixtures]") {
     const char* variants[] = {
-        R"(,"split":{"bytes":1})",
-        R"(,"line_endings":"crlf","split":{"bytes":3})",
-        R"(,"line_endings":"cr")",
-        R"(,"data_no_space":true,"bom":true)",
-        R"(,"gzip":true)",
-        R"(,"gzip":true,"split":{"bytes":1},"line_endings":"crlf")",
-        R"(,"framing":"close")",
-        R"(,"framing":"length")",
+        R"(,"split":{"bytes":1})", R"(,"line_endings":"crlf","split":{"bytes":3})",
+        R"(,"line_endings":"cr")", R"(,"data_no_space":true,"bom":true)",
+        R"(,"gzip":true)",         R"(,"gzip":true,"split":{"bytes":1},"line_endings":"crlf")",
+        R"(,"framing":"close")",   R"(,"framing":"length")",
     };
     for (const char* v : variants)
-        for (const auto& o : kOracle) check_fixture(o, v);
+        for (const auto& o : kOracle)
+            check_fixture(o, v);
 }
 
 TEST_CASE("a multi-byte character split across reads survives", "[e2e]") {
@@ -96,7 +99,8 @@ TEST_CASE("the reply appears token by token, not at the end", "[e2e]") {
     CHECK(last - first > 300);  // spread over the stream, not one block at exit
     // Every chunk (but the final newline) ends on a token boundary the server sent.
     std::string joined;
-    for (auto& c : r.out_chunks) joined += c.bytes;
+    for (auto& c : r.out_chunks)
+        joined += c.bytes;
     CHECK(joined == r.out);
 }
 

@@ -124,13 +124,15 @@ TEST_CASE("flag --agent and --conversation", "[cli]") {
         CHECK(r.exit_code == 2);
     }
     SECTION("--endpoint") {
-        CHECK(f.parse({"-a", kAgent, "--endpoint", "agents", "hi"}).options.route == cli::Route::agents);
+        CHECK(f.parse({"-a", kAgent, "--endpoint", "agents", "hi"}).options.route ==
+              cli::Route::agents);
         CHECK(f.parse({"-a", kAgent, "--endpoint", "conversations", "hi"}).options.route ==
               cli::Route::conversations);
         auto bad = f.parse({"-a", kAgent, "--endpoint", "chat", "hi"});
         CHECK(bad.exit_code == 2);
         CHECK(bad.hint.find("conversations") != std::string::npos);
-        auto conflict = f.parse({"-a", kAgent, "--endpoint", "agents", "--conversation", "c1", "hi"});
+        auto conflict =
+            f.parse({"-a", kAgent, "--endpoint", "agents", "--conversation", "c1", "hi"});
         CHECK(conflict.exit_code == 2);
     }
 }
@@ -169,7 +171,8 @@ TEST_CASE("API key from env or file, never required for other servers", "[cli]")
     }
     SECTION("--api-key-file wins and is trimmed") {
         f.files["/k"] = "sk-let-from-file\n";
-        CHECK(f.parse({"-a", kAgent, "--api-key-file", "/k", "hi"}).options.api_key == "sk-let-from-file");
+        CHECK(f.parse({"-a", kAgent, "--api-key-file", "/k", "hi"}).options.api_key ==
+              "sk-let-from-file");
     }
     SECTION("unreadable or empty key file") {
         auto r = f.parse({"-a", kAgent, "--api-key-file", "/missing", "hi"});
@@ -208,7 +211,8 @@ TEST_CASE("flag --project-id and headers", "[cli]") {
 
 TEST_CASE("flag --connect-timeout", "[cli]") {
     FakeEnv f;
-    CHECK(f.parse({"-a", kAgent, "--connect-timeout", "2.5", "hi"}).options.connect_timeout_ms == 2500);
+    CHECK(f.parse({"-a", kAgent, "--connect-timeout", "2.5", "hi"}).options.connect_timeout_ms ==
+          2500);
     CHECK(f.parse({"-a", kAgent, "--connect-timeout", "0", "hi"}).exit_code == 2);
     CHECK(f.parse({"-a", kAgent, "--connect-timeout", "-1", "hi"}).exit_code == 2);
     CHECK(f.parse({"-a", kAgent, "--connect-timeout", "abc", "hi"}).exit_code == 2);
@@ -331,8 +335,10 @@ TEST_CASE("output flags: -j, -m, --metrics=json, --metrics-file, --show-*", "[cl
     CHECK(f.parse({"--json", "-a", kAgent, "hi"}).options.json);
     CHECK(f.parse({"-m", "-a", kAgent, "hi"}).options.metrics == cli::MetricsFormat::text);
     CHECK(f.parse({"--metrics", "-a", kAgent, "hi"}).options.metrics == cli::MetricsFormat::text);
-    CHECK(f.parse({"--metrics=json", "-a", kAgent, "hi"}).options.metrics == cli::MetricsFormat::json);
-    CHECK(f.parse({"--metrics=text", "-a", kAgent, "hi"}).options.metrics == cli::MetricsFormat::text);
+    CHECK(f.parse({"--metrics=json", "-a", kAgent, "hi"}).options.metrics ==
+          cli::MetricsFormat::json);
+    CHECK(f.parse({"--metrics=text", "-a", kAgent, "hi"}).options.metrics ==
+          cli::MetricsFormat::text);
     // A bare -m never swallows the prompt that follows it.
     auto m = f.parse({"-a", kAgent, "-m", "hi"});
     CHECK(m.options.metrics == cli::MetricsFormat::text);
@@ -340,7 +346,8 @@ TEST_CASE("output flags: -j, -m, --metrics=json, --metrics-file, --show-*", "[cl
     auto bad = f.parse({"--metrics=xml", "-a", kAgent, "hi"});
     CHECK(bad.exit_code == 2);
     CHECK(bad.hint.find("--metrics=json") != std::string::npos);
-    CHECK(f.parse({"--metrics-file", "/tmp/m.json", "-a", kAgent, "hi"}).options.metrics_file == "/tmp/m.json");
+    CHECK(f.parse({"--metrics-file", "/tmp/m.json", "-a", kAgent, "hi"}).options.metrics_file ==
+          "/tmp/m.json");
     CHECK(f.parse({"--show-reasoning", "-a", kAgent, "hi"}).options.show_reasoning);
     CHECK(f.parse({"--show-tools", "-a", kAgent, "hi"}).options.show_tools);
 }

@@ -1,6 +1,6 @@
 // protocol::letta_api — request shapes and error-body parsing.
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
+#include <catch2/catch.hpp>
 
 #include "protocol/letta_api.hpp"
 #include "util/uuid.hpp"
@@ -75,7 +75,8 @@ TEST_CASE("common headers", "[letta_api]") {
                                         "Content-Type: application/json",
                                         "Accept: text/event-stream", "X-Custom: 1"});
     Endpoint bare{"http://127.0.0.1:1", "", "", {}};
-    CHECK(common_headers(bare, false, false) == std::vector<std::string>{"Accept: application/json"});
+    CHECK(common_headers(bare, false, false) ==
+          std::vector<std::string>{"Accept: application/json"});
 }
 
 TEST_CASE("agent lists", "[letta_api]") {
@@ -92,8 +93,9 @@ TEST_CASE("agent lists", "[letta_api]") {
 }
 
 TEST_CASE("error bodies", "[letta_api]") {
-    CHECK(parse_error_body(404, "application/json", R"({"detail":"Agent with ID agent-x not found"})")
-              .message == "Agent with ID agent-x not found");
+    CHECK(
+        parse_error_body(404, "application/json", R"({"detail":"Agent with ID agent-x not found"})")
+            .message == "Agent with ID agent-x not found");
     auto busy = parse_error_body(
         409, "application/json",
         R"({"detail":"CONFLICT: Cannot send a new message: busy","run_id":"run-1"})");
@@ -116,8 +118,9 @@ TEST_CASE("error bodies", "[letta_api]") {
     auto list = parse_error_body(422, "application/json",
                                  R"({"detail":[{"msg":"field required"},{"msg":"bad id"}]})");
     CHECK(list.message == "field required; bad id");
-    auto openai = parse_error_body(404, "application/json",
-                                   R"({"error":{"message":"no such model","code":"model_not_found"}})");
+    auto openai =
+        parse_error_body(404, "application/json",
+                         R"({"error":{"message":"no such model","code":"model_not_found"}})");
     CHECK(openai.message == "no such model");
     CHECK(openai.error_type == "model_not_found");
     auto html = parse_error_body(502, "text/html",

@@ -41,7 +41,8 @@ TEST_CASE("tool calls are joined from deltas; results are one line", "[narrator]
 TEST_CASE("long results are cut on a character boundary", "[narrator]") {
     output::Narrator n(false, true, false);
     std::string big;
-    for (int i = 0; i < 200; ++i) big += "é";  // 400 bytes
+    for (int i = 0; i < 200; ++i)
+        big += "é";  // 400 bytes
     stream::Event result = ev(stream::Kind::tool_result, big);
     result.status = "error";
     n.on_event(result);

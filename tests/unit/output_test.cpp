@@ -1,7 +1,7 @@
 // output — text formatter, pipeline flush policy, fd writer error classes.
-#include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <csignal>
 

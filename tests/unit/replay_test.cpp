@@ -73,7 +73,8 @@ Run replay(const std::string& body, const std::vector<std::size_t>& cuts) {
 
 std::vector<std::size_t> every(std::size_t step, std::size_t size) {
     std::vector<std::size_t> cuts;
-    for (std::size_t i = step; i < size; i += step) cuts.push_back(i);
+    for (std::size_t i = step; i < size; i += step)
+        cuts.push_back(i);
     return cuts;
 }
 
@@ -151,9 +152,10 @@ TEST_CASE("one write per network read, however many tokens it carries", "[replay
 
 TEST_CASE("error messages name the cause and the run", "[replay]") {
     const Run midstream = replay(read_fixture("synth_foreground_error_midstream.sse"), {});
-    CHECK(midstream.message ==
-          "the agent run failed: An error occurred during agent execution. (internal_error: "
-          "Connection error during OpenAI streaming) [run run-6f1c2a3e-8b4d-4e5f-9a0b-1c2d3e4f5a6b]");
+    CHECK(
+        midstream.message ==
+        "the agent run failed: An error occurred during agent execution. (internal_error: "
+        "Connection error during OpenAI streaming) [run run-6f1c2a3e-8b4d-4e5f-9a0b-1c2d3e4f5a6b]");
     const Run dropped = replay(read_fixture("docs_background_stream_example.sse"), {});
     CHECK(dropped.message.find("the stream ended before the run finished") == 0);
     CHECK(dropped.message.find("run-123") != std::string::npos);

@@ -43,7 +43,8 @@ struct Harness {
         transport::ResponseHead h;
         h.status = status;
         if (!type.empty()) h.headers.push_back({"Content-Type", type});
-        for (auto& e : extra) h.headers.push_back(e);
+        for (auto& e : extra)
+            h.headers.push_back(e);
         return turn->on_head(h);
     }
     Control data(std::string_view bytes) {
@@ -163,7 +164,9 @@ TEST_CASE("a drop after stop_reason is still a success; before it, exit 7", "[tu
 
     Harness dropped;
     dropped.head(200, kSse);
-    dropped.data("data: {\"message_type\":\"assistant_message\",\"content\":\"par\",\"run_id\":\"run-9\"}\n\n");
+    dropped.data(
+        "data: "
+        "{\"message_type\":\"assistant_message\",\"content\":\"par\",\"run_id\":\"run-9\"}\n\n");
     auto o = dropped.finish(transport::Failure::dropped);
     CHECK(o.status == ExitStatus::network);
     CHECK(o.message.find("run-9") != std::string::npos);
