@@ -8,6 +8,10 @@ namespace letta_stream::session {
 namespace {
 
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
+// libcurl drains a readable socket with up to 100 reads before on_idle() runs. When the server
+// is faster than us, flush as soon as this much output is pending instead of holding it across
+// those reads: it bounds memory (JSON lines are ~20× the text) and the latency of the first byte.
+constexpr std::size_t kFlushThreshold = 64 * 1024;
 constexpr std::uint64_t kMaxMalformedWarnings = 3;
 
 std::string size_text(std::size_t bytes) {
@@ -46,7 +50,9 @@ transport::Control Turn::on_data(std::string_view bytes) {
     }
     switch (parser_.feed(bytes, bridge_)) {
         case sse::Status::ok:
-            return transport::Control::proceed;
+            return output_.formatter().pending().size() >= kFlushThreshold
+                       ? flush()
+                       : transport::Control::proceed;
         case sse::Status::stopped:
             return transport::Control::finish;  // after [DONE]
         case sse::Status::event_too_large:
