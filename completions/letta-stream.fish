@@ -1,0 +1,38 @@
+# fish completion for letta-stream. Installed as share/fish/vendor_completions.d/letta-stream.fish.
+# The flags here must match `letta-stream --help` (tests/check_flags.sh checks it).
+
+# The positional argument is a free-text prompt: no file completion by default.
+complete -c letta-stream -f
+
+# Agent
+complete -c letta-stream -s a -l agent -x -d 'Agent id (agent-<uuid>) or exact agent name'
+complete -c letta-stream -l conversation -x -d 'Conversation id (default: the agent\'s default one)'
+complete -c letta-stream -l endpoint -x -a 'conversations\t"default route" agents\t"agents route"' -d 'Message route'
+
+# Server
+complete -c letta-stream -l base-url -x -d 'API base URL (env LETTA_BASE_URL)'
+complete -c letta-stream -l api-key-file -r -F -d 'Read the API key from FILE'
+complete -c letta-stream -l project-id -x -d 'Send X-Project-Id (env LETTA_PROJECT_ID)'
+complete -c letta-stream -s H -l header -x -d "Extra request header 'NAME: VALUE', repeatable"
+complete -c letta-stream -l connect-timeout -x -d 'Give up connecting after SECONDS (default 30)'
+
+# Input
+complete -c letta-stream -l no-stdin -d 'Never read stdin, even when it is a pipe'
+complete -c letta-stream -l max-prompt-size -x -d 'Refuse prompts larger than BYTES (default 4M)'
+complete -c letta-stream -l max-event-size -x -d 'Fail on a stream event larger than BYTES (default 16M)'
+
+# Output
+complete -c letta-stream -s j -l json -d 'Write JSON lines instead of the reply'
+complete -c letta-stream -s n -l no-newline -d 'Do not add a final newline to the reply'
+# The value is optional and only attached with '=' (--metrics=json); bare -m/--metrics means text.
+complete -c letta-stream -s m -d 'Report timings and token counts on stderr (text)'
+complete -c letta-stream -l metrics -a 'text json' -d 'Report timings and token counts on stderr'
+complete -c letta-stream -l metrics-file -r -F -d 'Write the metrics report as JSON to FILE'
+complete -c letta-stream -l show-reasoning -d 'Print the agent\'s reasoning to stderr'
+complete -c letta-stream -l show-tools -d 'Print tool calls and their results to stderr'
+
+# Options
+complete -c letta-stream -s h -l help -d 'Print help and exit'
+complete -c letta-stream -s V -l version -d 'Print the version and exit'
+complete -c letta-stream -s v -l verbose -d 'Trace requests and stream events on stderr'
+complete -c letta-stream -s q -l quiet -d 'No warnings on stderr; errors still show'
