@@ -121,7 +121,9 @@ class Invocation {
     }
 
     bool stderr_color() const {
-        return ::isatty(context_.err_fd) == 1 && !context_.env.getenv("NO_COLOR").has_value();
+        // no-color.org: NO_COLOR set to a non-empty value disables colour.
+        const auto no_color = context_.env.getenv("NO_COLOR");
+        return ::isatty(context_.err_fd) == 1 && (!no_color || no_color->empty());
     }
 
     session::Outcome lookup_agent(transport::Client& client, std::string& agent_id) {

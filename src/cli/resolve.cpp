@@ -175,6 +175,9 @@ std::string read_stdin(const Environment& env, const Options& o) {
 
 void resolve_prompt(const RawOptions& raw, const Environment& env, Options& o) {
     const bool dash = raw.prompt && *raw.prompt == "-";
+    if (dash && raw.no_stdin)
+        throw UsageError{ExitStatus::usage, "'-' reads the prompt from stdin, but --no-stdin forbids it",
+                         "drop --no-stdin, or give the prompt as an argument"};
     std::string prompt;
     if (dash) {
         prompt = read_stdin(env, o);

@@ -34,14 +34,12 @@ transport::Control Turn::on_head(const transport::ResponseHead& head) {
     const bool success = head.status >= 200 && head.status < 300;
     mode_ =
         success && head.media_type() == "text/event-stream" ? Mode::streaming : Mode::error_body;
-    last_data_ns_ = config_.clock->now_ns();
     if (config_.recorder != nullptr) config_.recorder->response_head(head.status);
     if (mode_ == Mode::streaming) output_.formatter().on_status("thinking", {});
     return transport::Control::proceed;
 }
 
 transport::Control Turn::on_data(std::string_view bytes) {
-    last_data_ns_ = config_.clock->now_ns();
     if (mode_ == Mode::error_body) {
         const std::size_t room = kMaxErrorBody - error_body_.size();
         error_body_.append(bytes.substr(0, room));
@@ -91,6 +89,11 @@ void Turn::handle_event(const stream::Event& event) {
     ++state_.events;
     if (!event.run_id.empty() && state_.run_id != event.run_id) state_.run_id = event.run_id;
     if (event.seq_id >= 0) state_.last_seq_id = event.seq_id;
+    // The grace period after stop_reason restarts with each later event (usage_statistics,
+    // [DONE]) but not with pings: a server that pings forever must not keep us forever.
+    if (event.kind == stream::Kind::stop ||
+        (!state_.stop_reason.empty() && event.kind != stream::Kind::ping))
+        after_stop_ns_ = config_.clock->now_ns();
     switch (event.kind) {
         case stream::Kind::content:
             state_.saw_content = true;
@@ -98,7 +101,6 @@ void Turn::handle_event(const stream::Event& event) {
             break;
         case stream::Kind::stop:
             state_.stop_reason = event.name;
-            stop_seen_ns_ = config_.clock->now_ns();
             break;
         case stream::Kind::error:
             if (!state_.saw_error) {  // the first error is the cause; later ones are echoes
@@ -147,7 +149,7 @@ transport::Control Turn::on_idle() {
         return transport::Control::abort;
     }
     if (!state_.stop_reason.empty() && mode_ == Mode::streaming) {
-        const auto quiet_ns = config_.clock->now_ns() - std::max(last_data_ns_, stop_seen_ns_);
+        const auto quiet_ns = config_.clock->now_ns() - after_stop_ns_;
         if (quiet_ns >= std::int64_t{config_.after_stop_grace_ms} * 1'000'000)
             return transport::Control::finish;
     }
@@ -157,7 +159,7 @@ transport::Control Turn::on_idle() {
 int Turn::wait_limit_ms() {
     if (state_.stop_reason.empty()) return -1;
     const auto quiet_ms =
-        (config_.clock->now_ns() - std::max(last_data_ns_, stop_seen_ns_)) / 1'000'000;
+        (config_.clock->now_ns() - after_stop_ns_) / 1'000'000;
     return static_cast<int>(std::max<std::int64_t>(0, config_.after_stop_grace_ms - quiet_ms) + 1);
 }
 

@@ -23,8 +23,8 @@ namespace letta_stream::session {
 
 struct TurnConfig {
     std::size_t max_event_size = sse::Parser::default_max_event_size;
-    // After stop_reason, stop waiting for [DONE]/EOF once the stream has been silent this long
-    // (production streams sometimes never reach EOF; Letta's own CLI uses 2 s).
+    // After stop_reason, stop waiting for [DONE]/EOF once no event but pings has arrived for
+    // this long (production streams sometimes never reach EOF; Letta's own CLI uses 2 s).
     int after_stop_grace_ms = 2000;
     const volatile std::sig_atomic_t* signal = nullptr;  // non-zero once SIGINT/SIGTERM arrived
     const util::Clock* clock = nullptr;                  // required
@@ -93,8 +93,7 @@ class Turn final : public transport::Handler {
     transport::ResponseHead head_;
     std::string error_body_;
     bool too_large_ = false;
-    std::int64_t last_data_ns_ = 0;
-    std::int64_t stop_seen_ns_ = 0;
+    std::int64_t after_stop_ns_ = 0;  // stop_reason, or the last non-ping event after it
     bool content_since_flush_ = false;
     TurnState state_;
     std::string trace_;

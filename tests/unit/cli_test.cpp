@@ -359,3 +359,12 @@ TEST_CASE("a usage error still says whether -j was asked for", "[cli]") {
     CHECK(r.options.json);
     CHECK_FALSE(f.parse({"-a", kAgent, ""}).options.json);
 }
+
+TEST_CASE("'-' and --no-stdin contradict each other", "[cli]") {
+    FakeEnv f;
+    f.tty = false;
+    f.stdin_text = "x";
+    auto r = f.parse({"-a", kAgent, "--no-stdin", "-"});
+    CHECK(r.exit_code == 2);
+    CHECK(f.stdin_reads == 0);
+}

@@ -204,3 +204,18 @@ TEST_CASE("write failures: EPIPE is quiet, others are errors", "[turn]") {
     CHECK(f.status == ExitStatus::output);
     CHECK(f.message == "writing to stdout failed: No space left on device");
 }
+
+TEST_CASE("pings after stop_reason do not extend the grace period", "[turn]") {
+    Harness h;
+    h.head(200, kSse);
+    h.data("data: {\"message_type\":\"stop_reason\",\"stop_reason\":\"end_turn\"}\n\n");
+    h.clock.advance_ms(1500);
+    h.data("data: {\"message_type\":\"usage_statistics\",\"total_tokens\":3}\n\n");  // restarts it
+    for (int i = 0; i < 19; ++i) {
+        h.clock.advance_ms(100);
+        CHECK(h.data("data: {\"message_type\":\"ping\"}\n\n") == Control::proceed);
+    }
+    h.clock.advance_ms(150);
+    CHECK(h.data("data: {\"message_type\":\"ping\"}\n\n") == Control::finish);
+    CHECK(h.finish().ok());
+}
