@@ -1,5 +1,7 @@
 #include "output/jsonl.hpp"
 
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -239,7 +241,10 @@ struct JsonlFormatter::State {
     bool valid_json(const std::string& s) {
         // The reader takes NUL as the end of input, which would accept "{}\0junk".
         if (std::memchr(s.data(), '\0', s.size()) != nullptr) return false;
-        rapidjson::StringStream in(s.c_str());
+        // A bounded MemoryStream, not StringStream: with RAPIDJSON_SSE2 the latter scans whole
+        // aligned 16-byte blocks, which may reach past the end of this string's allocation.
+        rapidjson::MemoryStream memory(s.data(), s.size());
+        rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(memory);
         rapidjson::BaseReaderHandler<> ignore;
         // Default flags: the whole input must be exactly one value, whitespace around it allowed.
         return !reader.Parse(in, ignore).IsError();

@@ -331,8 +331,13 @@ bool LettaDecoder::Impl::close() {
     return true;
 }
 
+constexpr std::size_t kSimdPadding = 16;
+
 bool LettaDecoder::Impl::parse(std::string_view text) {
     buffer.assign(text.data(), text.size());
+    // RapidJSON's SSE2 string scan reads whole aligned 16-byte blocks: pad with NULs so those
+    // loads stay inside initialised memory we own (the first NUL still ends the text).
+    buffer.append(kSimdPadding, '\0');
     msg = Message{};
     for (auto* v : {&parts, &calls, &returns})
         v->clear();
