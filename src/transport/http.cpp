@@ -109,8 +109,15 @@ std::string redact_header_line(std::string_view line) {
     return out;
 }
 
+// From curl_version_info(), not curl_version(): the latter also asks libldap for its version,
+// which initialises LDAP and SASL (dlopen of plugins) — 1.5 ms of a 7 ms --version.
 std::string library_version() {
-    return curl_version();
+    const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
+    std::string out = std::string("libcurl/") + v->version;
+    if (v->ssl_version != nullptr) out.append(" ").append(v->ssl_version);
+    if (v->libz_version != nullptr) out.append(" zlib/").append(v->libz_version);
+    if (v->nghttp2_version != nullptr) out.append(" nghttp2/").append(v->nghttp2_version);
+    return out;
 }
 
 struct Client::Impl {
