@@ -15,6 +15,7 @@
 #include "output/jsonl.hpp"
 #include "output/narrator.hpp"
 #include "output/pipeline.hpp"
+#include "output/progress.hpp"
 #include "output/writer.hpp"
 #include "protocol/letta_api.hpp"
 #include "session/fetch.hpp"
@@ -160,6 +161,14 @@ class Invocation {
         config.url = opts_.base_url;
         config.recorder = recorder_ ? &*recorder_ : nullptr;
         config.side = side_ ? &*side_ : nullptr;
+        // The waiting line is for people watching a terminal; traces and -q rule it out.
+        std::optional<output::Progress> progress;
+        if (::isatty(context_.err_fd) == 1 && !opts_.quiet && !opts_.verbose) {
+            std::string who = opts_.agent.empty() ? opts_.conversation : opts_.agent;
+            if (who.size() > 24) who = who.substr(0, 22) + "..";  // one line on any terminal
+            progress.emplace(context_.err_fd, clock_, "waiting for " + who, stderr_color());
+        }
+        config.progress = progress ? &*progress : nullptr;
         session::Turn turn(config, *pipeline_, diag_);
 
         if (recorder_) recorder_->request_sent();

@@ -149,7 +149,7 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
     app.add_flag("-v,--verbose", raw.verbose,
                  "Trace requests and stream events on stderr (keys redacted)")
         ->group(general);
-    app.add_flag("-q,--quiet", raw.quiet, "No warnings on stderr; errors still show")
+    app.add_flag("-q,--quiet", raw.quiet, "No warnings or progress line on stderr; errors still show")
         ->group(general);
 }
 

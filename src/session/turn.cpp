@@ -35,6 +35,10 @@ transport::Control Turn::on_head(const transport::ResponseHead& head) {
     mode_ =
         success && head.media_type() == "text/event-stream" ? Mode::streaming : Mode::error_body;
     if (config_.recorder != nullptr) config_.recorder->response_head(head.status);
+    if (config_.progress != nullptr) {
+        if (mode_ == Mode::streaming) config_.progress->set_phase("thinking");
+        else config_.progress->stop();
+    }
     if (mode_ == Mode::streaming) output_.formatter().on_status("thinking", {});
     return transport::Control::proceed;
 }
@@ -78,6 +82,7 @@ bool Turn::handle_sse(const sse::Event& event) {
         diag_.trace("<", trace_);
     }
     if (decoder_.on_sse_event(event, router_) == protocol::DecodeStatus::malformed) {
+        if (config_.progress != nullptr) config_.progress->stop();  // before the warning
         ++state_.malformed;
         if (state_.malformed <= kMaxMalformedWarnings)
             diag_.warning("skipped a malformed stream event: " + decoder_.last_error());
@@ -91,6 +96,9 @@ void Turn::handle_event(const stream::Event& event) {
     if (event.seq_id >= 0) state_.last_seq_id = event.seq_id;
     // The grace period after stop_reason restarts with each later event (usage_statistics,
     // [DONE]) but not with pings: a server that pings forever must not keep us forever.
+    if (config_.progress != nullptr && event.kind != stream::Kind::ping &&
+        event.kind != stream::Kind::status)
+        config_.progress->stop();  // the stream has started: nothing may be drawn over it
     if (event.kind == stream::Kind::stop ||
         (!state_.stop_reason.empty() && event.kind != stream::Kind::ping))
         after_stop_ns_ = config_.clock->now_ns();
@@ -144,6 +152,7 @@ transport::Control Turn::flush() {
 
 transport::Control Turn::on_idle() {
     if (auto c = flush(); c != transport::Control::proceed) return c;
+    if (config_.progress != nullptr) config_.progress->tick();
     if (config_.signal != nullptr && *config_.signal != 0) {
         state_.signal = *config_.signal;
         return transport::Control::abort;
@@ -157,10 +166,14 @@ transport::Control Turn::on_idle() {
 }
 
 int Turn::wait_limit_ms() {
-    if (state_.stop_reason.empty()) return -1;
-    const auto quiet_ms =
-        (config_.clock->now_ns() - after_stop_ns_) / 1'000'000;
-    return static_cast<int>(std::max<std::int64_t>(0, config_.after_stop_grace_ms - quiet_ms) + 1);
+    int limit = config_.progress != nullptr ? config_.progress->next_tick_ms() : -1;
+    if (!state_.stop_reason.empty()) {
+        const auto quiet_ms = (config_.clock->now_ns() - after_stop_ns_) / 1'000'000;
+        const int grace = static_cast<int>(
+            std::max<std::int64_t>(0, config_.after_stop_grace_ms - quiet_ms) + 1);
+        limit = limit < 0 ? grace : std::min(limit, grace);
+    }
+    return limit;
 }
 
 Outcome Turn::stream_outcome(const transport::Result& result) {
@@ -206,6 +219,7 @@ Outcome Turn::stream_outcome(const transport::Result& result) {
 }
 
 Outcome Turn::finish(const transport::Result& result) {
+    if (config_.progress != nullptr) config_.progress->stop();
     if (result.failure != transport::Failure::aborted) flush();  // bytes of the final read
     if (mode_ == Mode::streaming) parser_.finish();
 

@@ -11,6 +11,7 @@
 
 #include "metrics/recorder.hpp"
 #include "output/pipeline.hpp"
+#include "output/progress.hpp"
 #include "protocol/letta_decoder.hpp"
 #include "session/outcome.hpp"
 #include "sse/parser.hpp"
@@ -31,6 +32,7 @@ struct TurnConfig {
     std::string url;                                     // the request's base URL, for diagnostics
     metrics::Recorder* recorder = nullptr;               // optional: timings and counts
     output::Pipeline* side = nullptr;                    // optional: the stderr narrator (--show-*)
+    output::Progress* progress = nullptr;                // optional: the waiting line (TTY stderr)
 };
 
 // What the stream said, for reports and the JSON "done" line.

@@ -1,0 +1,75 @@
+// output::Progress — the waiting line: delayed, redrawn in place, erased before output.
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "output/progress.hpp"
+#include "util/clock.hpp"
+
+using namespace letta_stream;
+
+namespace {
+
+struct Pipe {
+    int fds[2] = {-1, -1};
+    Pipe() {
+        REQUIRE(::pipe2(fds, O_NONBLOCK) == 0);
+    }
+    ~Pipe() {
+        ::close(fds[0]);
+        ::close(fds[1]);
+    }
+    std::string drain() {
+        std::string out;
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+        return out;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("nothing is drawn for a fast reply", "[progress]") {
+    Pipe p;
+    util::ManualClock clock;
+    output::Progress progress(p.fds[1], clock, "waiting for calc", false);
+    clock.advance_ms(250);
+    progress.tick();
+    progress.stop();
+    CHECK(p.drain().empty());
+    CHECK(progress.next_tick_ms() == -1);
+}
+
+TEST_CASE("drawn after the delay, redrawn in place, erased on stop", "[progress]") {
+    Pipe p;
+    util::ManualClock clock;
+    output::Progress progress(p.fds[1], clock, "waiting for calc", false);
+    CHECK(progress.next_tick_ms() == output::Progress::kFirstDrawMs + 1);
+    clock.advance_ms(300);
+    progress.tick();
+    CHECK(p.drain() == "\r\x1b[2Kletta-stream: waiting for calc connecting... 0.3 s");
+    clock.advance_ms(50);
+    progress.tick();  // not due yet
+    CHECK(p.drain().empty());
+    progress.set_phase("thinking");
+    clock.advance_ms(1150);
+    progress.tick();
+    CHECK(p.drain() == "\r\x1b[2Kletta-stream: waiting for calc thinking... 1.5 s");
+    progress.stop();
+    progress.stop();
+    CHECK(p.drain() == "\r\x1b[2K");
+    progress.tick();
+    CHECK(p.drain().empty());
+}
+
+TEST_CASE("colour dims the line", "[progress]") {
+    Pipe p;
+    util::ManualClock clock;
+    output::Progress progress(p.fds[1], clock, "waiting for calc", true);
+    clock.advance_ms(400);
+    progress.tick();
+    const std::string line = p.drain();
+    CHECK(line.find("\x1b[2mletta-stream:") != std::string::npos);
+    CHECK(line.substr(line.size() - 4) == "\x1b[0m");
+}
