@@ -35,4 +35,4 @@ complete -c letta-stream -l show-tools -d 'Print tool calls and their results to
 complete -c letta-stream -s h -l help -d 'Print help and exit'
 complete -c letta-stream -s V -l version -d 'Print the version and exit'
 complete -c letta-stream -s v -l verbose -d 'Trace requests and stream events on stderr'
-complete -c letta-stream -s q -l quiet -d 'No warnings on stderr; errors still show'
+complete -c letta-stream -s q -l quiet -d 'No warnings or progress line on stderr; errors still show'
