@@ -30,15 +30,6 @@ namespace letta_stream::app {
 
 namespace {
 
-void write_all(int fd, std::string_view s) {
-    while (!s.empty()) {
-        const ssize_t n = ::write(fd, s.data(), s.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        s.remove_prefix(static_cast<std::size_t>(n));
-    }
-}
-
 bool interrupted(ExitStatus s) {
     return s == ExitStatus::interrupted || s == ExitStatus::terminated;
 }
@@ -53,12 +44,10 @@ class Invocation {
         cli::ParseResult parsed = cli::parse(args, context_.env);
         switch (parsed.action) {
             case cli::ParseResult::Action::help:
-                write_all(context_.out_fd, parsed.text);
-                return 0;
+                return print(parsed.text);
             case cli::ParseResult::Action::version:
-                write_all(context_.out_fd, "letta-stream " LETTA_STREAM_VERSION "\n" +
-                                               transport::library_version() + "\n");
-                return 0;
+                return print("letta-stream " LETTA_STREAM_VERSION "\n" +
+                             transport::library_version() + "\n");
             case cli::ParseResult::Action::error:
                 opts_ = std::move(parsed.options);
                 return usage_error(parsed.exit_code, parsed.text, parsed.hint);
@@ -101,6 +90,15 @@ class Invocation {
     }
 
   private:
+    // --help / --version: stdout is checked like everywhere else (jq's "writing output failed").
+    int print(std::string_view text) {
+        const auto written = writer_.write(text);
+        if (written.status != output::WriteStatus::failed) return 0;
+        diag_.error(std::string("writing to stdout failed: ") + std::strerror(written.error),
+                    "check the output destination");
+        return to_int(ExitStatus::output);
+    }
+
     void setup_output() {
         if (opts_.json)
             formatter_ = std::make_unique<output::JsonlFormatter>(clock_, start_ns_);
@@ -217,10 +215,12 @@ class Invocation {
         else if (opts_.metrics == cli::MetricsFormat::json)
             diag_.raw(metrics::render_json(summary));
         if (metrics_fd_ >= 0) {
-            write_all(metrics_fd_, metrics::render_json(summary));
-            if (::close(metrics_fd_) != 0)
-                diag_.warning("could not finish --metrics-file " + opts_.metrics_file + ": " +
-                              std::strerror(errno));
+            const auto written = output::FdWriter(metrics_fd_).write(metrics::render_json(summary));
+            const int error = !written.ok() ? written.error : ::close(metrics_fd_) != 0 ? errno : 0;
+            if (!written.ok()) ::close(metrics_fd_);
+            if (error != 0)
+                diag_.warning("could not write --metrics-file " + opts_.metrics_file + ": " +
+                              std::strerror(error));
             metrics_fd_ = -1;
         }
     }

@@ -5,9 +5,13 @@
 
 #include "cli/parse.hpp"
 #include "util/exit_status.hpp"
+#include "util/strings.hpp"
 #include "util/utf8.hpp"
 
 namespace letta_stream::cli {
+
+using util::human_size;
+using util::trim;
 
 namespace {
 
@@ -17,24 +21,10 @@ struct UsageError {
     std::string hint;
 };
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-        s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-        s.remove_suffix(1);
-    return s;
-}
-
 bool has_control(std::string_view s) {
     for (unsigned char c : s)
         if (c < 0x20 || c == 0x7f) return true;
     return false;
-}
-
-std::string human_size(std::size_t bytes) {
-    if (bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-    if (bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
-    return std::to_string(bytes) + " bytes";
 }
 
 // RFC 9110 token characters for a header name.
@@ -176,7 +166,8 @@ std::string read_stdin(const Environment& env, const Options& o) {
 void resolve_prompt(const RawOptions& raw, const Environment& env, Options& o) {
     const bool dash = raw.prompt && *raw.prompt == "-";
     if (dash && raw.no_stdin)
-        throw UsageError{ExitStatus::usage, "'-' reads the prompt from stdin, but --no-stdin forbids it",
+        throw UsageError{ExitStatus::usage,
+                         "'-' reads the prompt from stdin, but --no-stdin forbids it",
                          "drop --no-stdin, or give the prompt as an argument"};
     std::string prompt;
     if (dash) {

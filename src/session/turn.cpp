@@ -3,6 +3,8 @@
 #include <cstring>
 #include <string>
 
+#include "util/strings.hpp"
+
 namespace letta_stream::session {
 
 namespace {
@@ -13,12 +15,6 @@ constexpr std::size_t kMaxErrorBody = 64 * 1024;
 // those reads: it bounds memory (JSON lines are ~20× the text) and the latency of the first byte.
 constexpr std::size_t kFlushThreshold = 64 * 1024;
 constexpr std::uint64_t kMaxMalformedWarnings = 3;
-
-std::string size_text(std::size_t bytes) {
-    if (bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-    if (bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
-    return std::to_string(bytes) + " bytes";
-}
 
 }  // namespace
 
@@ -36,8 +32,10 @@ transport::Control Turn::on_head(const transport::ResponseHead& head) {
         success && head.media_type() == "text/event-stream" ? Mode::streaming : Mode::error_body;
     if (config_.recorder != nullptr) config_.recorder->response_head(head.status);
     if (config_.progress != nullptr) {
-        if (mode_ == Mode::streaming) config_.progress->set_phase("thinking");
-        else config_.progress->stop();
+        if (mode_ == Mode::streaming)
+            config_.progress->set_phase("thinking");
+        else
+            config_.progress->stop();
     }
     if (mode_ == Mode::streaming) output_.formatter().on_status("thinking", {});
     return transport::Control::proceed;
@@ -169,8 +167,8 @@ int Turn::wait_limit_ms() {
     int limit = config_.progress != nullptr ? config_.progress->next_tick_ms() : -1;
     if (!state_.stop_reason.empty()) {
         const auto quiet_ms = (config_.clock->now_ns() - after_stop_ns_) / 1'000'000;
-        const int grace = static_cast<int>(
-            std::max<std::int64_t>(0, config_.after_stop_grace_ms - quiet_ms) + 1);
+        const int grace =
+            static_cast<int>(std::max<std::int64_t>(0, config_.after_stop_grace_ms - quiet_ms) + 1);
         limit = limit < 0 ? grace : std::min(limit, grace);
     }
     return limit;
@@ -235,9 +233,10 @@ Outcome Turn::finish(const transport::Result& result) {
                 std::string("writing to stdout failed: ") + std::strerror(state_.write_errno),
                 "check free disk space and the output destination"};
     if (too_large_)
-        return {ExitStatus::server,
-                "a stream event exceeded the " + size_text(parser_.max_event_size()) + " limit",
-                "raise the limit with --max-event-size"};
+        return {
+            ExitStatus::server,
+            "a stream event exceeded the " + util::human_size(parser_.max_event_size()) + " limit",
+            "raise the limit with --max-event-size"};
     if (!state_.saw_error && state_.stop_reason.empty() && !result.got_head)
         return from_transport(result, "sending the message", config_.url);
     if (mode_ == Mode::error_body) {

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "e2e.hpp"
+#include "support/fixture_oracle.hpp"
 
 using namespace e2e;
 
@@ -64,35 +65,11 @@ const rapidjson::Document* find(const Lines& l, const std::string& type) {
     return nullptr;
 }
 
-const char* kFixtures[] = {
-    "docs_step_streaming_example.sse",
-    "docs_token_streaming_example.sse",
-    "docs_background_stream_example.sse",
-    "docs_hitl_background_approval_request_example.sse",
-    "docs_hitl_background_approval_stream_example.sse",
-    "legacy_2024_pr1955_internal_monologue_excerpt.sse",
-    "letta_code_test_stop_reason_done.sse",
-    "sdk_test_error_event.sse",
-    "sdk_test_multiline_data.sse",
-    "sdk_test_split_multibyte.sse",
-    "synth_foreground_token_stream.sse",
-    "synth_foreground_step_stream.sse",
-    "synth_foreground_keepalive_ping.sse",
-    "synth_background_stream.sse",
-    "synth_background_resume_starting_after_10.sse",
-    "synth_foreground_error_before_output.sse",
-    "synth_foreground_error_midstream.sse",
-    "synth_background_error_midstream.sse",
-    "synth_foreground_cancelled_wrapper_path.sse",
-    "synth_background_cancelled.sse",
-    "synth_cancelled_step_boundary.sse",
-    "synth_app_server_openai_chat_completions.sse",
-};
-
 }  // namespace
 
 TEST_CASE("every fixture: valid lines, content equals text mode, one done", "[e2e][jsonl]") {
-    for (const char* f : kFixtures) {
+    for (const auto& oracle : ls_test::kFixtureOracle) {
+        const char* f = oracle.file;
         INFO(f);
         ls_test::FakeServer server(
             scenario(R"({"fixture":")" + std::string(f) + R"(","split":{"bytes":7}})"));

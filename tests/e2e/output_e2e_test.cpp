@@ -48,3 +48,9 @@ TEST_CASE("SIGINT while waiting for the first byte", "[e2e][output]") {
     CHECK(r.exit_code == 130);
     CHECK(r.elapsed_ms < 2000);
 }
+
+TEST_CASE("--help > /dev/full is an error too", "[e2e][output]") {
+    auto r = run(nullptr, {"--help"}, {.stdout_path = "/dev/full", .with_key = false});
+    CHECK(r.exit_code == 10);
+    CHECK(contains(r.err, "writing to stdout failed"));
+}

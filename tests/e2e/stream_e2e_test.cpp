@@ -3,49 +3,17 @@
 #include <catch2/catch.hpp>
 
 #include "e2e.hpp"
+#include "support/fixture_oracle.hpp"
 
 using namespace e2e;
 
 namespace {
 
-struct Oracle {
-    const char* file;
-    const char* text;
-    int status;
-};
-
-// The oracle table of tests/fixtures/letta/README.md, as exit statuses: a stream that ends with
-// neither stop_reason nor [DONE] is a dropped stream (7).
-const Oracle kOracle[] = {
-    {"docs_step_streaming_example.sse", "2 + 2 equals 4!", 0},
-    {"docs_token_streaming_example.sse", "Why did the scarecrow win", 0},
-    {"docs_background_stream_example.sse", "", 7},
-    {"docs_hitl_background_approval_request_example.sse", "", 7},
-    {"docs_hitl_background_approval_stream_example.sse", "", 7},
-    {"legacy_2024_pr1955_internal_monologue_excerpt.sse", "", 7},
-    {"letta_code_test_stop_reason_done.sse", "", 0},
-    {"sdk_test_error_event.sse", "", 1},
-    {"sdk_test_multiline_data.sse", "", 7},
-    {"sdk_test_split_multibyte.sse", "", 7},
-    {"synth_foreground_token_stream.sse", "Hello! How can I help you today?", 0},
-    {"synth_foreground_step_stream.sse", "Hello! How can I help you today?", 0},
-    {"synth_foreground_keepalive_ping.sse", "Hello! How can I help you today?", 0},
-    {"synth_background_stream.sse", "Hello! How can I help you today?", 0},
-    {"synth_background_resume_starting_after_10.sse", " can I help you today?", 0},
-    {"synth_foreground_error_before_output.sse", "", 5},
-    {"synth_foreground_error_midstream.sse", "Hello! How", 1},
-    {"synth_background_error_midstream.sse", "Hello! How", 1},
-    {"synth_foreground_cancelled_wrapper_path.sse", "Hello!", 9},
-    {"synth_background_cancelled.sse", "Hello!", 9},
-    {"synth_cancelled_step_boundary.sse", "", 9},
-    {"synth_app_server_openai_chat_completions.sse", "", 0},
-};
-
 std::string expected_stdout(const char* text) {
     return *text ? std::string(text) + "\n" : "";
 }
 
-void check_fixture(const Oracle& o, const std::string& variant) {
+void check_fixture(const ls_test::FixtureOracle& o, const std::string& variant) {
     INFO(o.file << " " << variant);
     ls_test::FakeServer server(
         scenario(R"({"fixture":")" + std::string(o.file) + "\"" + variant + "}"));
@@ -62,7 +30,7 @@ void check_fixture(const Oracle& o, const std::string& variant) {
 }  // namespace
 
 TEST_CASE("every fixture gives the oracle's text and exit status", "[e2e][fixtures]") {
-    for (const auto& o : kOracle)
+    for (const auto& o : ls_test::kFixtureOracle)
         check_fixture(o, "");
 }
 
@@ -74,7 +42,7 @@ TEST_CASE("fixtures byte-at-a-time, CRLF, CR, no space, BOM and gzip", "[e2e][fi
         R"(,"framing":"close")",   R"(,"framing":"length")",
     };
     for (const char* v : variants)
-        for (const auto& o : kOracle)
+        for (const auto& o : ls_test::kFixtureOracle)
             check_fixture(o, v);
 }
 
