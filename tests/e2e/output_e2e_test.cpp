@@ -7,14 +7,14 @@
 using namespace e2e;
 
 TEST_CASE("| head -c 5: exit 0, no error text", "[e2e][output]") {
-    // A long, paced stream: the reader goes away while the turn is still running.
-    ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200},"rate":200})"));
+    // A long, paced stream (4 s): the reader goes away while the turn is still running.
+    ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200},"rate":50})"));
     auto r = run(&server, {"-a", kAgentId, "hi"}, {.close_stdout_after = 5});
     INFO(ls_test::describe(r));
     CHECK(r.exit_code == 0);
     CHECK(r.out == "Quant");
     CHECK(r.err.empty());
-    CHECK(r.elapsed_ms < 900);  // it stopped; it did not wait for the 1 s stream to finish
+    CHECK(r.elapsed_ms < 3000);  // it stopped; it did not wait for the stream to finish
 }
 
 TEST_CASE("> /dev/full: an error and exit 10", "[e2e][output]") {
@@ -27,13 +27,13 @@ TEST_CASE("> /dev/full: an error and exit 10", "[e2e][output]") {
 }
 
 TEST_CASE("SIGINT mid-stream: what arrived is on stdout, exit 130", "[e2e][output]") {
-    ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200},"rate":100})"));
+    ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200},"rate":50})"));  // 4 s
     auto r =
         run(&server, {"-a", kAgentId, "hi"}, {.signal = SIGINT, .signal_after_stdout_bytes = 20});
     INFO(ls_test::describe(r));
     CHECK(r.exit_code == 130);
     CHECK(r.out.size() >= 20);
-    CHECK(r.elapsed_ms < 1500);
+    CHECK(r.elapsed_ms < 3000);
 }
 
 TEST_CASE("SIGTERM: exit 143", "[e2e][output]") {
@@ -43,10 +43,10 @@ TEST_CASE("SIGTERM: exit 143", "[e2e][output]") {
 }
 
 TEST_CASE("SIGINT while waiting for the first byte", "[e2e][output]") {
-    ls_test::FakeServer server(scenario(R"({"generate":{},"headers_delay_ms":5000})"));
+    ls_test::FakeServer server(scenario(R"({"generate":{},"headers_delay_ms":8000})"));
     auto r = run(&server, {"-a", kAgentId, "hi"}, {.signal = SIGINT, .signal_after_ms = 300});
     CHECK(r.exit_code == 130);
-    CHECK(r.elapsed_ms < 2000);
+    CHECK(r.elapsed_ms < 4000);
 }
 
 TEST_CASE("--help > /dev/full is an error too", "[e2e][output]") {

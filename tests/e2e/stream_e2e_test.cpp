@@ -104,7 +104,7 @@ TEST_CASE("a silent stream after stop_reason ends after the grace period", "[e2e
     CHECK(r.exit_code == 0);
     CHECK(r.out == "done.\n");
     CHECK(r.elapsed_ms > 1500);
-    CHECK(r.elapsed_ms < 6000);
+    CHECK(r.elapsed_ms < 8000);  // bounded: the server would stall forever
 }
 
 TEST_CASE("the agents route works without a User-Agent", "[e2e]") {
