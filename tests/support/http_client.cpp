@@ -12,26 +12,15 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "fake_server/util.hpp"
+
 namespace ls_test {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (char& c : o)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return o;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
+using fls::to_lower;
+using fls::trim;
 
 int left_ms(Clock::time_point deadline) {
     auto l = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -118,7 +107,7 @@ bool HttpClient::read_head(HttpResponse& r, int timeout_ms) {
         rest = e == std::string_view::npos ? "" : rest.substr(e + 2);
         size_t colon = line.find(':');
         if (colon != std::string_view::npos)
-            r.headers.emplace_back(lower(trim(line.substr(0, colon))),
+            r.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
                                    std::string(trim(line.substr(colon + 1))));
     }
     buf_.erase(0, end + 4);
@@ -144,7 +133,8 @@ HttpResponse HttpClient::read_response(int timeout_ms, long long max_body_bytes,
     auto limit_hit = [&] {
         return max_body_bytes >= 0 && static_cast<long long>(r.body.size()) >= max_body_bytes;
     };
-    const bool chunked = lower(r.header("transfer-encoding")).find("chunked") != std::string::npos;
+    const bool chunked =
+        to_lower(r.header("transfer-encoding")).find("chunked") != std::string::npos;
     const std::string cl = r.header("content-length");
     if (r.status == 204 || r.status == 304) {
         r.complete = true;
@@ -207,7 +197,7 @@ HttpResponse HttpClient::read_response(int timeout_ms, long long max_body_bytes,
         r.raw = r.body;
         r.complete = r.eof;
     }
-    if (limit_hit() || !r.complete || lower(r.header("connection")) == "close") close();
+    if (limit_hit() || !r.complete || to_lower(r.header("connection")) == "close") close();
     return r;
 }
 
@@ -215,7 +205,7 @@ HttpResponse HttpClient::request(const HttpRequestSpec& spec) {
     std::string head = spec.method + " " + spec.target + " HTTP/1.1\r\n";
     bool has_host = false, has_len = false, has_te = false;
     for (const auto& [k, v] : spec.headers) {
-        std::string l = lower(k);
+        std::string l = to_lower(k);
         has_host |= l == "host";
         has_len |= l == "content-length";
         has_te |= l == "transfer-encoding";
