@@ -130,10 +130,7 @@ class Invocation {
         auto found =
             session::resolve_agent(client, endpoint_, opts_.agent, diag_, signals::received());
         if (recorder_) recorder_->agent_lookup(static_cast<double>(clock_.now_ns() - t0) / 1e6);
-        if (found.signal != 0)
-            return {found.signal == SIGTERM ? ExitStatus::terminated : ExitStatus::interrupted,
-                    "interrupted",
-                    {}};
+        if (found.signal != 0) return session::interrupted_by(found.signal);
         if (found.outcome.ok()) {
             agent_id = found.agent_id;
             formatter_->set_agent_id(agent_id);

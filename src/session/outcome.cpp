@@ -1,5 +1,7 @@
 #include "session/outcome.hpp"
 
+#include <csignal>
+
 namespace letta_stream::session {
 
 Outcome from_transport(const transport::Result& result, std::string_view what,
@@ -82,6 +84,11 @@ Outcome from_http_status(long status, const protocol::ApiError& error, std::stri
         o.hint = "run with --verbose for details";
     }
     return o;
+}
+
+Outcome interrupted_by(int signal) {
+    return {
+        signal == SIGTERM ? ExitStatus::terminated : ExitStatus::interrupted, "interrupted", {}};
 }
 
 ExitStatus status_for_stop_reason(std::string_view r) noexcept {

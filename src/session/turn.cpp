@@ -221,11 +221,9 @@ Outcome Turn::finish(const transport::Result& result) {
     if (result.failure != transport::Failure::aborted) flush();  // bytes of the final read
     if (mode_ == Mode::streaming) parser_.finish();
 
-    if (state_.signal != 0 || (config_.signal != nullptr && *config_.signal != 0)) {
+    if (config_.signal != nullptr && *config_.signal != 0) {
         state_.signal = *config_.signal;
-        return {state_.signal == SIGTERM ? ExitStatus::terminated : ExitStatus::interrupted,
-                "interrupted",
-                {}};
+        return interrupted_by(state_.signal);
     }
     if (state_.write_status == output::WriteStatus::broken_pipe) return {};  // reader left: quiet
     if (state_.write_status == output::WriteStatus::failed)
