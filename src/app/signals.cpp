@@ -23,6 +23,8 @@ extern "C" void on_signal(int sig) {
 
 void install() {
     std::signal(SIGPIPE, SIG_IGN);
+    // Past `ulimit -f`, write(2) fails with EFBIG and we say so; the default would kill us.
+    std::signal(SIGXFSZ, SIG_IGN);
     if (g_pipe[0] < 0 && ::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) g_pipe[0] = g_pipe[1] = -1;
     struct sigaction sa {};
     sa.sa_handler = on_signal;

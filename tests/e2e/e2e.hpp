@@ -31,6 +31,7 @@ struct Options {
     std::string stdin_data;
     std::string stdout_path;
     long long close_stdout_after = -1;
+    long long file_size_limit = -1;  // `ulimit -f` in bytes
     int signal = 0;
     int signal_after_ms = -1;
     long long signal_after_stdout_bytes = -1;
@@ -58,6 +59,7 @@ inline ls_test::ProcessResult run(const ls_test::FakeServer* server,
     }
     spec.stdout_path = o.stdout_path;
     spec.close_stdout_after_bytes = o.close_stdout_after;
+    spec.file_size_limit = o.file_size_limit;
     if (o.signal != 0) {
         spec.signal = o.signal;
         spec.signal_after_ms = o.signal_after_ms;

@@ -2,6 +2,9 @@
 // Ctrl-C. Closed pipe = quiet exit 0; other write errors = message + exit 10; SIGINT = 130.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
+
 #include "e2e.hpp"
 
 using namespace e2e;
@@ -24,6 +27,21 @@ TEST_CASE("> /dev/full: an error and exit 10", "[e2e][output]") {
     CHECK(r.exit_code == 10);
     CHECK(
         contains(r.err, "letta-stream: error: writing to stdout failed: No space left on device"));
+}
+
+TEST_CASE("past ulimit -f: not killed by SIGXFSZ; what fit is kept, an error and exit 10",
+          "[e2e][output]") {
+    ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200}})"));
+    const std::string path = server.dir() + "/out.txt";
+    auto r = run(&server, {"-a", kAgentId, "hi"}, {.stdout_path = path, .file_size_limit = 100});
+    INFO(ls_test::describe(r));
+    CHECK(r.term_signal == 0);
+    CHECK(r.exit_code == 10);
+    CHECK(contains(r.err, "letta-stream: error: writing to stdout failed: File too large"));
+    std::ifstream in(path, std::ios::binary);
+    const std::string written{std::istreambuf_iterator<char>(in), {}};
+    CHECK(written.size() == 100);
+    CHECK(written.starts_with("Quantum"));
 }
 
 TEST_CASE("SIGINT mid-stream: what arrived is on stdout, exit 130", "[e2e][output]") {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -60,6 +61,12 @@ struct ChildFds {
     ::dup2(fds.out, 1);
     ::dup2(fds.err, 2);
     if (spec.stdin_mode == StdinMode::closed) ::close(0);
+    if (spec.file_size_limit >= 0) {
+        const struct rlimit lim {
+            static_cast<rlim_t>(spec.file_size_limit), static_cast<rlim_t>(spec.file_size_limit)
+        };
+        ::setrlimit(RLIMIT_FSIZE, &lim);
+    }
     int e = 0;
     if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
         e = errno;

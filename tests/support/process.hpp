@@ -35,6 +35,8 @@ struct ProcessSpec {
     std::string stdout_path;
     // Read exactly this many stdout bytes, then close the read end (emulates `| head -c N`).
     long long close_stdout_after_bytes = -1;
+    // RLIMIT_FSIZE for the child (`ulimit -f`, in bytes), or -1 for no change.
+    long long file_size_limit = -1;
 
     // Send `signal` once, after signal_after_ms since spawn and/or once signal_after_stdout_bytes
     // bytes of stdout have been read (whichever comes first).
