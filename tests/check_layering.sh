@@ -23,7 +23,7 @@ declare -A library=(
   ["curl/"]="transport"
   ["zlib.h"]="output"
   ["CLI/"]="cli"
-  ["rapidjson/"]="protocol output metrics"
+  ["rapidjson/"]="util protocol output metrics"
 )
 
 status=0

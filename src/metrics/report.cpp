@@ -1,13 +1,14 @@
 #include "metrics/report.hpp"
 
 #include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <cmath>
 #include <cstdio>
 #include <initializer_list>
 #include <string_view>
 #include <utility>
+
+#include "util/json_writer.hpp"
 
 namespace letta_stream::metrics {
 namespace {
@@ -163,7 +164,7 @@ std::string render_text(const Summary& s, bool color) {
 
 std::string render_json(const Summary& s) {
     rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    util::JsonWriter w(buf);
     w.SetMaxDecimalPlaces(3);
     auto key = [&](std::string_view k) {
         w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));

@@ -4,13 +4,13 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string>
 
+#include "util/json_writer.hpp"
 #include "util/utf8.hpp"
 
 #ifndef LETTA_STREAM_VERSION
@@ -22,7 +22,7 @@ namespace letta_stream::output {
 namespace {
 
 using stream::Kind;
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using util::JsonWriter;
 
 // Identity of the Letta message a line came from; all parts optional.
 struct MessageIds {

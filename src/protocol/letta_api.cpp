@@ -2,10 +2,10 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <cctype>
 
+#include "util/json_writer.hpp"
 #include "util/uuid.hpp"
 
 namespace letta_stream::protocol {
@@ -181,7 +181,7 @@ HttpCall list_agents_by_name(std::string_view name, int limit) {
 
 HttpCall send_message(const MessageRequest& request) {
     rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    util::JsonWriter w(sb);
     w.StartObject();
     w.Key("messages");
     w.StartArray();

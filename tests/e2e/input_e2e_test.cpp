@@ -37,6 +37,21 @@ TEST_CASE("prompt + piped stdin are joined (git diff | letta-stream -a X \"Revie
     CHECK(posted_prompt(server) == "Review this diff:\n\n--- a/x\n+++ b/x\n");
 }
 
+TEST_CASE("git diff --color | letta-stream: ANSI escapes reach the server intact", "[e2e][input]") {
+    // ESC (0x1B) in the middle of a long line: RapidJSON 1.1's SSE2 writer sent it unescaped and
+    // the server answered 422 (util/json_writer.hpp).
+    const std::string diff =
+        "diff --git a/src/x.cpp b/src/x.cpp\n\x1b[1m--- a/src/x.cpp\x1b[m\n"
+        "\x1b[31m-    return compute_the_old_value(with, several, arguments);\x1b[m\n"
+        "\x1b[32m+    return compute_the_new_value(with, several, arguments);\x1b[m\n";
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server, {"-a", kAgentId, "Review:"},
+                 {.stdin_mode = StdinMode::pipe, .stdin_data = diff});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(posted_prompt(server) == "Review:\n\n" + diff);
+}
+
 TEST_CASE("prompt from stdin alone, and with '-'", "[e2e][input]") {
     ls_test::FakeServer server(scenario(kStream));
     auto r = run(&server, {"-a", kAgentId},

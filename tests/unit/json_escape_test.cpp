@@ -1,0 +1,105 @@
+// Every JSON the tool writes (the request body, JSON lines, the metrics report) escapes every
+// control byte wherever it sits in a string. RapidJSON 1.1.0's SSE2 writer let 0x1A–0x1F through
+// in the 16-byte-aligned middle of long strings (see util/json_writer.hpp); the library is built
+// with RAPIDJSON_SSE2, so these go through the library's own functions, and the strict parse here
+// (no SSE2 in this file) rejects any raw control byte.
+#include <rapidjson/document.h>
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "metrics/report.hpp"
+#include "output/jsonl.hpp"
+#include "protocol/letta_api.hpp"
+#include "util/clock.hpp"
+
+using namespace letta_stream;
+
+namespace {
+
+// A long string with `byte` at `offset` (and again near the end, past any aligned block).
+std::string with_control(unsigned char byte, std::size_t offset) {
+    std::string s(80, 'x');
+    s[offset] = static_cast<char>(byte);
+    s[70] = static_cast<char>(byte);
+    return s;
+}
+
+std::string parse_string(const std::string& json, const char* where) {
+    INFO(where << ": " << json.substr(0, 300));
+    rapidjson::Document d;
+    d.Parse(json.data(), json.size());
+    REQUIRE_FALSE(d.HasParseError());
+    REQUIRE(d.IsObject());
+    return "ok";
+}
+
+}  // namespace
+
+TEST_CASE("request body: every control byte in the prompt is escaped, at every offset",
+          "[json][letta_api]") {
+    for (unsigned byte = 0; byte < 0x20; ++byte) {
+        for (std::size_t offset = 0; offset < 40; ++offset) {
+            protocol::MessageRequest r;
+            r.agent_id = "agent-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d";
+            r.prompt = with_control(static_cast<unsigned char>(byte), offset);
+            r.otid = "2b7e9c41-5d3a-4f86-a1c2-7e8f9a0b1c2d";
+            const auto call = protocol::send_message(r);
+            INFO("byte " << byte << " at " << offset);
+            rapidjson::Document d;
+            d.Parse(call.body.data(), call.body.size());
+            REQUIRE_FALSE(d.HasParseError());
+            const auto& content = d["messages"][0]["content"];
+            CHECK(std::string(content.GetString(), content.GetStringLength()) == r.prompt);
+        }
+    }
+}
+
+TEST_CASE("the ANSI-coloured diff that used to be rejected with HTTP 422", "[json][letta_api]") {
+    protocol::MessageRequest r;
+    r.agent_id = "agent-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d";
+    r.prompt = "Review:\n\ndiff --git a/x b/x\n\x1b[31m-removed line of code here\x1b[0m\n";
+    r.otid = "2b7e9c41-5d3a-4f86-a1c2-7e8f9a0b1c2d";
+    const auto call = protocol::send_message(r);
+    CHECK(call.body.find('\x1b') == std::string::npos);
+    CHECK(call.body.find("\\u001B[0m") != std::string::npos);
+    CHECK(parse_string(call.body, "body") == "ok");
+}
+
+TEST_CASE("JSON lines: control bytes in content and in the repeated ids are escaped",
+          "[json][jsonl]") {
+    util::ManualClock clock;
+    for (unsigned byte = 0x1a; byte < 0x20; ++byte) {
+        for (std::size_t offset = 0; offset < 40; ++offset) {
+            output::JsonlFormatter f(clock, 0);
+            const std::string text = with_control(static_cast<unsigned char>(byte), offset);
+            stream::Event e;
+            e.kind = stream::Kind::content;
+            e.text = text;
+            e.run_id = text;
+            e.message_id = text;
+            f.on_event(e);
+            f.finish({});
+            INFO("byte " << byte << " at " << offset);
+            std::size_t pos = 0;
+            const std::string& out = f.pending();
+            while (pos < out.size()) {
+                const auto nl = out.find('\n', pos);
+                REQUIRE(nl != std::string::npos);
+                CHECK(parse_string(out.substr(pos, nl - pos), "line") == "ok");
+                pos = nl + 1;
+            }
+        }
+    }
+}
+
+TEST_CASE("metrics JSON: control bytes in server-sent strings are escaped", "[json][metrics]") {
+    for (unsigned byte = 0x1a; byte < 0x20; ++byte) {
+        metrics::Summary s;
+        s.run_id = with_control(static_cast<unsigned char>(byte), 20);
+        s.stop_reason = with_control(static_cast<unsigned char>(byte), 33);
+        const auto json = metrics::render_json(s);
+        INFO("byte " << byte);
+        CHECK(parse_string(json, "metrics") == "ok");
+    }
+}
