@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "util/json_writer.hpp"
+#include "util/utf8.hpp"
 #include "util/uuid.hpp"
 
 namespace letta_stream::protocol {
@@ -21,7 +22,8 @@ std::string_view string_member(const Value& obj, const char* name) {
     return {it->value.GetString(), it->value.GetStringLength()};
 }
 
-// Collapses whitespace runs (newlines included) so a message is always one line, and caps it.
+// Collapses whitespace runs (newlines included) so a message is always one line, and caps it at
+// about `max` bytes, cutting between characters and marking the cut with "...".
 std::string one_line(std::string_view s, std::size_t max = 400) {
     std::string out;
     bool space = false;
@@ -30,13 +32,21 @@ std::string one_line(std::string_view s, std::size_t max = 400) {
             space = !out.empty();
             continue;
         }
-        if (space) out.push_back(' ');
-        space = false;
-        out.push_back(c);
         if (out.size() >= max) {
+            // Drop a multi-byte character the cap cut in two (at most 3 of its bytes are in).
+            std::size_t lead = out.size();
+            while (lead > 0 && out.size() - lead < 3 &&
+                   (static_cast<unsigned char>(out[lead - 1]) & 0xC0) == 0x80)
+                --lead;
+            if (lead > 0 && static_cast<unsigned char>(out[lead - 1]) >= 0xC0 &&
+                util::utf8_sequence_length(out, lead - 1) == 0)
+                out.resize(lead - 1);
             out.append("...");
             break;
         }
+        if (space) out.push_back(' ');
+        space = false;
+        out.push_back(c);
     }
     return out;
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/letta_api.hpp"
+#include "util/utf8.hpp"
 #include "util/uuid.hpp"
 
 using namespace letta_stream;
@@ -130,4 +131,28 @@ TEST_CASE("error bodies", "[letta_api]") {
     CHECK(parse_error_body(402, "application/json", "{}").quota);
     auto text = parse_error_body(503, "text/plain", "upstream\nconnect error");
     CHECK(text.message == "upstream connect error");
+}
+
+TEST_CASE("long error messages are capped between characters", "[letta_api]") {
+    // 399 ASCII bytes, then 'é' (2 bytes) straddling the 400-byte cap, then more.
+    const std::string body = std::string(399, 'a') + "\xc3\xa9" + std::string(50, 'b');
+    const auto e = parse_error_body(500, "application/json", R"({"detail":")" + body + R"("})");
+    CHECK(e.message == std::string(399, 'a') + "...");
+    CHECK(util::is_valid_utf8(e.message));
+    // Every split of a 3- and a 4-byte character keeps the message valid UTF-8.
+    for (const std::string ch : {"\xe2\x82\xac", "\xf0\x9f\x98\x80"}) {
+        for (std::size_t pad = 190; pad <= 200; ++pad) {
+            std::string text = std::string(pad, 'a');
+            while (text.size() < 260)
+                text += ch;
+            const auto m = parse_error_body(503, "text/plain", text).message;
+            INFO(pad);
+            CHECK(util::is_valid_utf8(m));
+            CHECK(m.ends_with("..."));
+            CHECK(m.size() <= 203);  // plain-text bodies are capped at 200 bytes
+        }
+    }
+    // Exactly at the cap: nothing was cut, so no "...".
+    const std::string exact = R"({"detail":")" + std::string(400, 'c') + R"("})";
+    CHECK(parse_error_body(500, "application/json", exact).message == std::string(400, 'c'));
 }
