@@ -8,7 +8,9 @@
 //   - JSON-lines output is one valid JSON object per line, "seq" strictly increasing, the first
 //     line "start", exactly one "done" line and it is the last;
 //   - the JSON "content" strings concatenated equal the text output whenever the text is valid
-//     UTF-8 (invalid bytes become U+FFFD in JSON and stay raw in text).
+//     UTF-8 (invalid bytes become U+FFFD in JSON and stay raw in text);
+//   - sse::Parser, fed whole and in two pieces, dispatches exactly the events (type, data, id)
+//     and retry values of a naive reference reading of the WHATWG rules written below.
 //
 // Built two ways: with clang and -DLETTA_STREAM_FUZZ=ON as a libFuzzer binary (stream-fuzz), and
 // always as stream-fuzz-replay, which runs the target once over every file it is given (the
@@ -20,11 +22,13 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "output/formatter.hpp"
 #include "output/jsonl.hpp"
 #include "output/pipeline.hpp"
 #include "session/turn.hpp"
+#include "sse/parser.hpp"
 #include "util/clock.hpp"
 #include "util/diag.hpp"
 #include "util/utf8.hpp"
@@ -131,12 +135,100 @@ void check_jsonl(const std::string& out, const std::string& text) {
         breach("JSON content differs from the text output", content);
 }
 
+// ---- the SSE reference: the spec's steps, literally, on the whole body at once ----------------
+
+struct Dispatched {
+    std::string type, data, id;  // type "retry" with data = the value: a retry field
+    bool operator==(const Dispatched&) const = default;
+};
+
+std::vector<Dispatched> reference_sse(std::string_view body) {
+    std::vector<Dispatched> out;
+    if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);  // one leading BOM
+    std::string data, type, last_id;
+    std::size_t pos = 0;
+    while (true) {
+        const auto end = body.find_first_of("\r\n", pos);
+        if (end == std::string_view::npos) break;  // an unterminated last line is never processed
+        const std::string_view line = body.substr(pos, end - pos);
+        pos = end + (body.compare(end, 2, "\r\n") == 0 ? 2 : 1);
+        if (line.empty()) {
+            if (!data.empty()) {
+                data.pop_back();
+                out.push_back({type.empty() ? "message" : type, data, last_id});
+            }
+            data.clear();
+            type.clear();
+            continue;
+        }
+        if (line[0] == ':') continue;
+        const auto colon = line.find(':');
+        const std::string_view field = line.substr(0, colon);
+        std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
+        if (value.starts_with(' ')) value.remove_prefix(1);
+        if (field == "event") {
+            type = value;
+        } else if (field == "data") {
+            data.append(value).push_back('\n');
+        } else if (field == "id") {
+            if (value.find('\0') == std::string_view::npos) last_id = value;
+        } else if (field == "retry" && !value.empty() && value.size() < 19 &&
+                   value.find_first_not_of("0123456789") == std::string_view::npos) {
+            out.push_back({"retry", std::string(value), {}});
+        }
+    }
+    return out;
+}
+
+struct Recorder final : sse::Handler {
+    std::vector<Dispatched> events;
+    bool on_event(const sse::Event& e) override {
+        events.push_back({std::string(e.type), std::string(e.data), std::string(e.id)});
+        return true;
+    }
+    void on_retry(std::uint64_t ms) override {
+        // Values of 19 digits and more saturate; the reference leaves them out.
+        if (ms < 1000000000000000000ull) events.push_back({"retry", std::to_string(ms), {}});
+    }
+};
+
+void check_sse(std::string_view body, std::size_t cut) {
+    const auto expected = reference_sse(body);
+    // Strip leading zeros the reference kept ("007" is 7 to the parser).
+    auto normalised = expected;
+    for (auto& d : normalised)
+        if (d.type == "retry") d.data = std::to_string(std::stoull(d.data));
+    for (const std::size_t at : {body.size(), cut}) {
+        sse::Parser parser(1 << 20);
+        Recorder rec;
+        if (parser.feed(body.substr(0, at), rec) != sse::Status::ok ||
+            parser.feed(body.substr(at), rec) != sse::Status::ok)
+            breach("sse::Parser did not consume the body");
+        parser.finish();
+        if (rec.events != normalised) {
+            std::string diff = "parser " + std::to_string(rec.events.size()) + " events, reference " +
+                               std::to_string(normalised.size());
+            for (std::size_t i = 0; i < rec.events.size() && i < normalised.size(); ++i)
+                if (!(rec.events[i] == normalised[i])) {
+                    diff += "; first difference at " + std::to_string(i) + ": parser [" +
+                            rec.events[i].type + "|" + rec.events[i].data + "|" +
+                            rec.events[i].id + "] reference [" + normalised[i].type + "|" +
+                            normalised[i].data + "|" + normalised[i].id + "]";
+                    break;
+                }
+            breach("sse::Parser disagrees with the reference reading of the spec", diff);
+        }
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
     const std::size_t cut = body.size() * data[0] / 255;
+
+    check_sse(body, cut);
 
     const Run whole = replay(body, body.size(), false);
     const Run split = replay(body, cut, false);
