@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
         for (const unsigned char split : {0, 97, 200}) {
             std::string input(1, static_cast<char>(split));
             input += bytes;
-            LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+            LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()),
+                                   input.size());
         }
         LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
     }

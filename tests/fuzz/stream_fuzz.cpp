@@ -127,10 +127,12 @@ void check_jsonl(const std::string& out, const std::string& text) {
         if (lines++ == 0 && type != "start") breach("the first line is not start", line);
         if (done) breach("a line after done", line);
         if (type == "done") ++done;
-        if (type == "content") content.append(d["content"].GetString(), d["content"].GetStringLength());
+        if (type == "content")
+            content.append(d["content"].GetString(), d["content"].GetStringLength());
     }
     if (done != 1) breach("no done line");
-    if (!content.empty() && content.back() != '\n') content.push_back('\n');  // text's final newline
+    if (!content.empty() && content.back() != '\n')
+        content.push_back('\n');  // text's final newline
     if (util::is_valid_utf8(text) && content != text)
         breach("JSON content differs from the text output", content);
 }
@@ -205,14 +207,14 @@ void check_sse(std::string_view body, std::size_t cut) {
             breach("sse::Parser did not consume the body");
         parser.finish();
         if (rec.events != expected) {
-            std::string diff = "parser " + std::to_string(rec.events.size()) + " events, reference " +
-                               std::to_string(expected.size());
+            std::string diff = "parser " + std::to_string(rec.events.size()) +
+                               " events, reference " + std::to_string(expected.size());
             for (std::size_t i = 0; i < rec.events.size() && i < expected.size(); ++i)
                 if (!(rec.events[i] == expected[i])) {
                     diff += "; first difference at " + std::to_string(i) + ": parser [" +
-                            rec.events[i].type + "|" + rec.events[i].data + "|" +
-                            rec.events[i].id + "] reference [" + expected[i].type + "|" +
-                            expected[i].data + "|" + expected[i].id + "]";
+                            rec.events[i].type + "|" + rec.events[i].data + "|" + rec.events[i].id +
+                            "] reference [" + expected[i].type + "|" + expected[i].data + "|" +
+                            expected[i].id + "]";
                     break;
                 }
             breach("sse::Parser disagrees with the reference reading of the spec", diff);
