@@ -10,7 +10,8 @@
 //   - the JSON "content" strings concatenated equal the text output whenever the text is valid
 //     UTF-8 (invalid bytes become U+FFFD in JSON and stay raw in text);
 //   - sse::Parser, fed whole and in two pieces, dispatches exactly the events (type, data, id)
-//     and retry values of a naive reference reading of the WHATWG rules written below.
+//     and retry values of the naive reading of the WHATWG rules in support/sse_reference.hpp,
+//     which the parser unit tests use as their oracle too.
 //
 // Built two ways: with clang and -DLETTA_STREAM_FUZZ=ON as a libFuzzer binary (stream-fuzz), and
 // always as stream-fuzz-replay, which runs the target once over every file it is given (the
@@ -29,6 +30,7 @@
 #include "output/pipeline.hpp"
 #include "session/turn.hpp"
 #include "sse/parser.hpp"
+#include "support/sse_reference.hpp"
 #include "util/clock.hpp"
 #include "util/diag.hpp"
 #include "util/utf8.hpp"
@@ -137,68 +139,19 @@ void check_jsonl(const std::string& out, const std::string& text) {
         breach("JSON content differs from the text output", content);
 }
 
-// ---- the SSE reference: the spec's steps, literally, on the whole body at once ----------------
-
-struct Dispatched {
-    std::string type, data, id;
-    bool retry = false;  // a retry field: data holds its value
-    bool operator==(const Dispatched&) const = default;
-};
-
-std::vector<Dispatched> reference_sse(std::string_view body) {
-    std::vector<Dispatched> out;
-    if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);  // one leading BOM
-    std::string data, type, last_id;
-    std::size_t pos = 0;
-    while (true) {
-        const auto end = body.find_first_of("\r\n", pos);
-        if (end == std::string_view::npos) break;  // an unterminated last line is never processed
-        const std::string_view line = body.substr(pos, end - pos);
-        pos = end + (body.compare(end, 2, "\r\n") == 0 ? 2 : 1);
-        if (line.empty()) {
-            if (!data.empty()) {
-                data.pop_back();
-                out.push_back({type.empty() ? "message" : type, data, last_id});
-            }
-            data.clear();
-            type.clear();
-            continue;
-        }
-        if (line[0] == ':') continue;
-        const auto colon = line.find(':');
-        const std::string_view field = line.substr(0, colon);
-        std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
-        if (value.starts_with(' ')) value.remove_prefix(1);
-        if (field == "event") {
-            type = value;
-        } else if (field == "data") {
-            data.append(value).push_back('\n');
-        } else if (field == "id") {
-            if (value.find('\0') == std::string_view::npos) last_id = value;
-        } else if (field == "retry" && !value.empty() &&
-                   value.find_first_not_of("0123456789") == std::string_view::npos) {
-            const auto digits = value.find_first_not_of('0');  // "007" is 7
-            const auto n = digits == std::string_view::npos ? "0" : value.substr(digits);
-            if (n.size() < 19) out.push_back({{}, std::string(n), {}, true});
-        }
-    }
-    return out;
-}
+// ---- sse::Parser against the reference reading (tests/support/sse_reference.hpp) -----------
 
 struct Recorder final : sse::Handler {
-    std::vector<Dispatched> events;
+    ls_test::SseTrace trace;
     bool on_event(const sse::Event& e) override {
-        events.push_back({std::string(e.type), std::string(e.data), std::string(e.id)});
+        trace.events.push_back({std::string(e.type), std::string(e.data), std::string(e.id)});
         return true;
     }
-    void on_retry(std::uint64_t ms) override {
-        // Values of 19 digits and more saturate; neither side reports them here.
-        if (ms < 1000000000000000000ull) events.push_back({{}, std::to_string(ms), {}, true});
-    }
+    void on_retry(std::uint64_t ms) override { trace.retries.push_back(ms); }
 };
 
 void check_sse(std::string_view body, std::size_t cut) {
-    const auto expected = reference_sse(body);
+    const auto expected = ls_test::reference_sse(body);
     for (const std::size_t at : {body.size(), cut}) {
         sse::Parser parser(1 << 20);
         Recorder rec;
@@ -206,15 +159,18 @@ void check_sse(std::string_view body, std::size_t cut) {
             parser.feed(body.substr(at), rec) != sse::Status::ok)
             breach("sse::Parser did not consume the body");
         parser.finish();
-        if (rec.events != expected) {
-            std::string diff = "parser " + std::to_string(rec.events.size()) +
-                               " events, reference " + std::to_string(expected.size());
-            for (std::size_t i = 0; i < rec.events.size() && i < expected.size(); ++i)
-                if (!(rec.events[i] == expected[i])) {
+        if (rec.trace.retries != expected.retries)
+            breach("sse::Parser's retry values differ from the reference reading of the spec");
+        const auto& got = rec.trace.events;
+        const auto& want = expected.events;
+        if (got != want) {
+            std::string diff = "parser " + std::to_string(got.size()) + " events, reference " +
+                               std::to_string(want.size());
+            for (std::size_t i = 0; i < got.size() && i < want.size(); ++i)
+                if (!(got[i] == want[i])) {
                     diff += "; first difference at " + std::to_string(i) + ": parser [" +
-                            rec.events[i].type + "|" + rec.events[i].data + "|" + rec.events[i].id +
-                            "] reference [" + expected[i].type + "|" + expected[i].data + "|" +
-                            expected[i].id + "]";
+                            got[i].type + "|" + got[i].data + "|" + got[i].id + "] reference [" +
+                            want[i].type + "|" + want[i].data + "|" + want[i].id + "]";
                     break;
                 }
             breach("sse::Parser disagrees with the reference reading of the spec", diff);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sse/parser.hpp"
+#include "support/sse_reference.hpp"
 
 using letta_stream::sse::Event;
 using letta_stream::sse::Handler;
@@ -23,16 +24,7 @@ using letta_stream::sse::Status;
 
 namespace {
 
-struct Rec {
-    std::string type;
-    std::string data;
-    std::string id;
-    bool operator==(const Rec&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& os, const Rec& r) {
-    return os << "{type=\"" << r.type << "\" data=\"" << r.data << "\" id=\"" << r.id << "\"}";
-}
+using Rec = ls_test::SseEvent;
 
 struct Recorder : Handler {
     std::vector<Rec> events;
@@ -91,39 +83,6 @@ std::string replace_lf(std::string_view s, std::string_view with) {
         } else {
             out += c;
         }
-    }
-    return out;
-}
-
-// A deliberately naive, non-incremental reading of the spec (whole input, split into lines
-// first), used as an oracle for the incremental parser on random input.
-std::vector<Rec> reference_parse(std::string s) {
-    if (s.rfind("\xEF\xBB\xBF", 0) == 0) s.erase(0, 3);
-    std::vector<Rec> out;
-    std::string data, type, id;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '\n' && s[i] != '\r') continue;
-        const std::string line = s.substr(start, i - start);
-        if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
-        start = i + 1;
-        if (line.empty()) {
-            if (!data.empty()) {
-                data.pop_back();
-                out.push_back({type.empty() ? "message" : type, data, id});
-            }
-            data.clear();
-            type.clear();
-            continue;
-        }
-        if (line[0] == ':') continue;
-        const auto colon = line.find(':');
-        const std::string field = line.substr(0, colon);
-        std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
-        if (!value.empty() && value[0] == ' ') value.erase(0, 1);
-        if (field == "data") data += value + "\n";
-        if (field == "event") type = value;
-        if (field == "id" && value.find('\0') == std::string::npos) id = value;
     }
     return out;
 }
@@ -456,8 +415,10 @@ TEST_CASE("sse: random SSE-like input matches a naive reading of the spec", "[ss
         for (int i = 0; i < n; ++i)
             input += tokens[rng() % tokens.size()];
         INFO("round " << round);
-        const auto want = reference_parse(input);
+        const auto reference = ls_test::reference_sse(input);
+        const auto& want = reference.events;
         CHECK(parse(input).events == want);
+        CHECK(parse(input).retries == reference.retries);
         CHECK(parse_bytewise(input).events == want);
         const std::size_t k = rng() % (input.size() + 1);
         CHECK(
@@ -477,7 +438,7 @@ TEST_CASE("sse: fixture replay is independent of chunking and line ends", "[sse]
         CHECK(want.status == Status::ok);
         CHECK_FALSE(want.discarded);
         CHECK(!want.events.empty());
-        CHECK(want.events == reference_parse(lf));
+        CHECK(want.events == ls_test::reference_sse(lf).events);
 
         for (const std::string& input : {lf, replace_lf(lf, "\r\n"), replace_lf(lf, "\r")}) {
             CHECK(parse(input).events == want.events);
