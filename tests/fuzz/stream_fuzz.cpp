@@ -25,14 +25,9 @@
 #include <string_view>
 #include <vector>
 
-#include "output/formatter.hpp"
-#include "output/jsonl.hpp"
-#include "output/pipeline.hpp"
-#include "session/turn.hpp"
 #include "sse/parser.hpp"
 #include "support/sse_reference.hpp"
-#include "util/clock.hpp"
-#include "util/diag.hpp"
+#include "support/turn_harness.hpp"
 #include "util/utf8.hpp"
 
 using namespace letta_stream;
@@ -53,59 +48,27 @@ namespace {
     std::abort();
 }
 
-struct StringWriter final : output::Writer {
-    std::string bytes;
-    output::WriteResult write(std::string_view b) override {
-        bytes.append(b);
-        return {};
-    }
-};
-
 struct Run {
     std::string out;
     int status = -1;
 };
 
 Run replay(std::string_view body, std::size_t cut, bool json) {
-    util::ManualClock clock;
-    util::Diag diag(-1);  // warnings go nowhere
-    StringWriter writer;
-    output::TextFormatter text(true);
-    output::JsonlFormatter jsonl(clock, 0);
-    output::Formatter& formatter = json ? static_cast<output::Formatter&>(jsonl) : text;
-    output::Pipeline pipeline(formatter, writer);
+    // A small event limit, so that the fuzzer reaches it.
+    ls_test::TurnHarness h(1 << 16, json ? ls_test::Format::jsonl : ls_test::Format::text);
     output::TurnInfo info;
     info.agent = "fuzz";
     info.endpoint = "conversations";
     info.otid = "otid";
-    formatter.begin(info);
-    session::TurnConfig config;
-    config.clock = &clock;
-    config.max_event_size = 1 << 16;  // small, so the fuzzer reaches the limit
-    session::Turn turn(config, pipeline, diag);
-
-    transport::ResponseHead head;
-    head.status = 200;
-    head.headers.push_back({"Content-Type", "text/event-stream"});
-    transport::Result result;
-    result.got_head = true;
-    auto control = turn.on_head(head);
+    h.pipeline.formatter().begin(info);
+    auto control = h.head(200, "text/event-stream");
     for (std::string_view piece : {body.substr(0, cut), body.substr(cut)}) {
         if (control != transport::Control::proceed) break;
-        clock.advance_ms(1);
-        control = turn.on_data(piece);
-        if (control == transport::Control::proceed) control = turn.on_idle();
+        h.clock.advance_ms(1);
+        control = h.data(piece);
     }
-    const auto outcome = turn.finish(result);
-    const auto& st = turn.state();
-    output::Ending ending;
-    ending.exit_status = to_int(outcome.status);
-    ending.exit_name = to_string(outcome.status);
-    ending.stop_reason = st.stop_reason;
-    ending.message = outcome.message;
-    ending.run_id = st.run_id;
-    pipeline.finish(ending);
-    return {std::move(writer.bytes), to_int(outcome.status)};
+    const auto outcome = h.finish();
+    return {std::move(h.writer.bytes), to_int(outcome.status)};
 }
 
 void check_jsonl(const std::string& out, const std::string& text) {

@@ -6,12 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "output/formatter.hpp"
-#include "output/pipeline.hpp"
-#include "session/turn.hpp"
 #include "support/fixture_oracle.hpp"
-#include "util/clock.hpp"
-#include "util/diag.hpp"
+#include "support/turn_harness.hpp"
 
 using namespace letta_stream;
 
@@ -25,16 +21,6 @@ std::string read_fixture(const std::string& name) {
     return ss.str();
 }
 
-struct StringWriter final : output::Writer {
-    std::string bytes;
-    int calls = 0;
-    output::WriteResult write(std::string_view b) override {
-        ++calls;
-        bytes.append(b);
-        return {};
-    }
-};
-
 struct Run {
     std::string out;
     int status = -1;
@@ -44,32 +30,17 @@ struct Run {
 
 // Feeds `body` in the given pieces, one simulated network read per piece.
 Run replay(const std::string& body, const std::vector<std::size_t>& cuts) {
-    util::ManualClock clock;
-    util::Diag diag(-1);  // a closed fd: warnings go nowhere
-    StringWriter writer;
-    output::TextFormatter formatter(true);
-    output::Pipeline pipeline(formatter, writer);
-    session::TurnConfig config;
-    config.clock = &clock;
-    session::Turn turn(config, pipeline, diag);
-
-    transport::ResponseHead head;
-    head.status = 200;
-    head.headers.push_back({"Content-Type", "text/event-stream; charset=utf-8"});
-    turn.on_head(head);
-    transport::Result result;
-    result.got_head = true;
+    ls_test::TurnHarness h;
+    h.head(200, "text/event-stream; charset=utf-8");
     std::size_t start = 0;
     for (std::size_t i = 0; i <= cuts.size(); ++i) {
         const std::size_t end = i < cuts.size() ? cuts[i] : body.size();
-        const auto c = turn.on_data(std::string_view(body).substr(start, end - start));
-        turn.on_idle();
+        const auto c = h.data(std::string_view(body).substr(start, end - start));
         start = end;
         if (c != transport::Control::proceed) break;
     }
-    const auto outcome = turn.finish(result);
-    pipeline.finish({});
-    return {writer.bytes, to_int(outcome.status), outcome.message, writer.calls};
+    const auto outcome = h.finish();
+    return {h.writer.bytes, to_int(outcome.status), outcome.message, h.writer.calls};
 }
 
 std::vector<std::size_t> every(std::size_t step, std::size_t size) {

@@ -2,65 +2,14 @@
 // the grace period after stop_reason, signals, output failures. Time is a ManualClock.
 #include <catch2/catch.hpp>
 
-#include "output/formatter.hpp"
-#include "output/pipeline.hpp"
-#include "session/turn.hpp"
-#include "util/clock.hpp"
-#include "util/diag.hpp"
+#include "support/turn_harness.hpp"
 
 using namespace letta_stream;
 using transport::Control;
 
 namespace {
 
-struct StringWriter final : output::Writer {
-    std::string bytes;
-    output::WriteResult fail;
-    output::WriteResult write(std::string_view b) override {
-        if (!fail.ok()) return fail;
-        bytes.append(b);
-        return {};
-    }
-};
-
-struct Harness {
-    util::ManualClock clock;
-    util::Diag diag{-1};
-    StringWriter writer;
-    output::TextFormatter formatter{true};
-    output::Pipeline pipeline{formatter, writer};
-    volatile std::sig_atomic_t signal = 0;
-    session::TurnConfig config;
-    std::unique_ptr<session::Turn> turn;
-
-    explicit Harness(std::size_t max_event = 1u << 20) {
-        config.clock = &clock;
-        config.signal = &signal;
-        config.max_event_size = max_event;
-        turn = std::make_unique<session::Turn>(config, pipeline, diag);
-    }
-    Control head(long status, std::string type, std::vector<transport::Header> extra = {}) {
-        transport::ResponseHead h;
-        h.status = status;
-        if (!type.empty()) h.headers.push_back({"Content-Type", type});
-        for (auto& e : extra)
-            h.headers.push_back(e);
-        return turn->on_head(h);
-    }
-    Control data(std::string_view bytes) {
-        auto c = turn->on_data(bytes);
-        if (c == Control::proceed) c = turn->on_idle();
-        return c;
-    }
-    session::Outcome finish(transport::Failure failure = transport::Failure::none) {
-        transport::Result r;
-        r.got_head = true;
-        r.failure = failure;
-        auto o = turn->finish(r);
-        pipeline.finish({});
-        return o;
-    }
-};
+using Harness = ls_test::TurnHarness;
 
 constexpr const char* kSse = "text/event-stream; charset=utf-8";
 
