@@ -33,14 +33,7 @@ std::string one_line(std::string_view s, std::size_t max = 400) {
             continue;
         }
         if (out.size() >= max) {
-            // Drop a multi-byte character the cap cut in two (at most 3 of its bytes are in).
-            std::size_t lead = out.size();
-            while (lead > 0 && out.size() - lead < 3 &&
-                   (static_cast<unsigned char>(out[lead - 1]) & 0xC0) == 0x80)
-                --lead;
-            if (lead > 0 && static_cast<unsigned char>(out[lead - 1]) >= 0xC0 &&
-                util::utf8_sequence_length(out, lead - 1) == 0)
-                out.resize(lead - 1);
+            out.resize(util::utf8_drop_partial_tail(out).size());
             out.append("...");
             break;
         }

@@ -68,4 +68,18 @@ inline std::size_t append_utf8_lossy(std::string& out, std::string_view s) {
     return replaced;
 }
 
+// `s` without a character cut short at its end, for strings capped at a byte count: a trailing
+// lead byte followed by fewer continuation bytes than it announces is dropped with them. Whole
+// characters, and anything before the last one, are left as they are.
+inline std::string_view utf8_drop_partial_tail(std::string_view s) noexcept {
+    std::size_t lead = s.size();
+    while (lead > 0 && s.size() - lead < 3 &&
+           (static_cast<unsigned char>(s[lead - 1]) & 0xC0) == 0x80)
+        --lead;
+    if (lead > 0 && static_cast<unsigned char>(s[lead - 1]) >= 0xC0 &&
+        utf8_sequence_length(s, lead - 1) == 0)
+        return s.substr(0, lead - 1);
+    return s;
+}
+
 }  // namespace letta_stream::util
