@@ -1,5 +1,7 @@
 #include "output/narrator.hpp"
 
+#include "util/utf8.hpp"
+
 namespace letta_stream::output {
 
 namespace {
@@ -17,15 +19,11 @@ void Narrator::put(std::string_view text) {
 // Tool results can be long and multi-line: show one line, cut at `max` bytes (on a UTF-8
 // boundary) with the full size noted.
 void Narrator::put_one_line(std::string_view text, std::size_t max) {
+    const bool cut = text.size() > max;
     std::string line;
-    for (char c : text.substr(0, max))
+    for (char c : cut ? util::utf8_drop_partial_tail(text.substr(0, max)) : text)
         line.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
-    if (text.size() > max) {
-        while (!line.empty() && (static_cast<unsigned char>(line.back()) & 0xC0) == 0x80)
-            line.pop_back();
-        if (!line.empty() && static_cast<unsigned char>(line.back()) >= 0xC0) line.pop_back();
-        line += "... (" + std::to_string(text.size()) + " bytes)";
-    }
+    if (cut) line += "... (" + std::to_string(text.size()) + " bytes)";
     put(line);
 }
 

@@ -50,6 +50,8 @@ TEST_CASE("long results are cut on a character boundary", "[narrator]") {
     CHECK(out.rfind("tool error: ", 0) == 0);
     CHECK(out.find("... (400 bytes)") != std::string::npos);
     CHECK(out.find("\xC3...") == std::string::npos);  // no half character before the ellipsis
+    // The cap (300 bytes) falls between two characters: all 150 whole ones are shown.
+    CHECK(out.find(big.substr(0, 300) + "...") != std::string::npos);
 }
 
 TEST_CASE("colour wraps every piece so the terminal is never left dim", "[narrator]") {
