@@ -4,6 +4,7 @@
 #include <string>
 
 #include "util/strings.hpp"
+#include "util/utf8.hpp"
 
 namespace letta_stream::session {
 
@@ -74,7 +75,7 @@ bool Turn::handle_sse(const sse::Event& event) {
     if (diag_.verbose()) {
         trace_.assign("event=").append(event.type).append(" data=");
         constexpr std::size_t kMaxTrace = 2048;
-        trace_.append(event.data.substr(0, kMaxTrace));
+        trace_.append(util::utf8_drop_partial_tail(event.data.substr(0, kMaxTrace)));
         if (event.data.size() > kMaxTrace)
             trace_.append("... (" + std::to_string(event.data.size()) + " bytes)");
         diag_.trace("<", trace_);

@@ -200,6 +200,27 @@ TEST_CASE("flag --verbose traces on stderr with the key redacted", "[e2e][input]
     CHECK_FALSE(contains(r.err, kKey));
 }
 
+TEST_CASE("flag --verbose cuts a long event between characters", "[e2e][input]") {
+    // One event longer than the 2 KiB trace cap, laid out so that the cap splits a '€' (3 bytes).
+    const std::string prefix = R"({"message_type":"assistant_message","content":")";
+    std::string data = prefix;
+    while ((2048 - data.size()) % 3 != 1)
+        data += 'x';
+    for (int i = 0; i < 1000; ++i)
+        data += "\xE2\x82\xAC";
+    data += R"("})";
+    const std::string sse = "data: " + data + "\n\ndata: " +
+                            R"({"message_type":"stop_reason","stop_reason":"end_turn"})" +
+                            "\n\ndata: [DONE]\n\n";
+    ls_test::FakeServer server(scenario(R"({"body":)" + json_string(sse) + "}"));
+    auto r = run(&server, {"-v", "-a", kAgentId, "hi"});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 0);
+    const auto cut = r.err.find("... (" + std::to_string(data.size()) + " bytes)");
+    REQUIRE(cut != std::string::npos);
+    CHECK(r.err.compare(cut - 3, 3, "\xE2\x82\xAC") == 0);  // a whole '€' right before the cut
+}
+
 TEST_CASE("flag --api-key-file", "[e2e][input]") {
     ls_test::FakeServer server(scenario(kStream));
     const std::string path = server.dir() + "/key";
