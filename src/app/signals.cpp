@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace letta_stream::app::signals {
 
 namespace {
@@ -11,20 +13,26 @@ volatile std::sig_atomic_t g_signal = 0;
 int g_pipe[2] = {-1, -1};
 
 extern "C" void on_signal(int sig) {
+    const int saved_errno = errno;  // the interrupted code may be about to read errno
     if (g_signal != 0 && sig == SIGINT) _exit(130);  // second Ctrl-C: the user means it
     if (g_signal == 0) g_signal = sig;
     if (g_pipe[1] >= 0) {
         const char byte = 1;
         [[maybe_unused]] const auto n = ::write(g_pipe[1], &byte, 1);
     }
+    errno = saved_errno;
 }
 
 }  // namespace
 
-void install() {
+void ignore_pipe_signals() {
     std::signal(SIGPIPE, SIG_IGN);
     // Past `ulimit -f`, write(2) fails with EFBIG and we say so; the default would kill us.
     std::signal(SIGXFSZ, SIG_IGN);
+}
+
+void install() {
+    ignore_pipe_signals();
     if (g_pipe[0] < 0 && ::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) g_pipe[0] = g_pipe[1] = -1;
     struct sigaction sa {};
     sa.sa_handler = on_signal;

@@ -31,6 +31,9 @@ class Recorder final : public stream::Sink {
     void on_event(const stream::Event& event) override;
     // A write of `bytes` to stdout completed; `had_content` = it carried assistant content.
     void output_flushed(std::uint64_t bytes, bool had_content) noexcept;
+    // A write of `bytes` to stdout completed. Sinks before the output in the chain see each
+    // event first, so the first write after a token is the one that carried it.
+    void output_written(std::uint64_t bytes) noexcept { output_flushed(bytes, tokens_ > 0); }
     void retried() noexcept { ++retries_; }
     void resumed() noexcept { ++resumes_; }
     // End of turn: records the total time. Only the first call counts.

@@ -9,10 +9,8 @@ namespace letta_stream::output {
 
 WriteResult FdWriter::write(std::string_view bytes) {
     while (!bytes.empty()) {
-        ++calls_;
         const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
         if (n >= 0) {
-            bytes_ += static_cast<std::uint64_t>(n);
             bytes.remove_prefix(static_cast<std::size_t>(n));
             continue;
         }

@@ -1,6 +1,7 @@
 // output::Formatter — turns stream events into the bytes stdout should carry (reply text or JSON
-// lines). Formatters only append to their pending buffer; output::Pipeline moves the buffer to
-// the writer once per network read. Knows nothing about SSE, Letta JSON, HTTP or flags.
+// lines). Formatters only append to their pending buffer; output::Pipeline decides when the
+// buffer goes to the writer. Client-side status and errors arrive as events like everything
+// else. Knows nothing about SSE, Letta JSON, HTTP or flags.
 #pragma once
 
 #include <string>
@@ -19,15 +20,6 @@ struct TurnInfo {
     std::string_view otid;             // the turn's client message id
 };
 
-// A failure seen by the client rather than reported in the stream (HTTP status, network,
-// usage). In-stream errors arrive as stream::Kind::error events instead.
-struct ClientError {
-    std::string_view error_type;  // the exit status name: "auth", "not_found", "network", ...
-    std::string_view message;
-    std::string_view hint;
-    long http_status = 0;  // 0 when there was no HTTP response
-};
-
 // How the turn ended, for formatters that record it (JSON lines "done").
 struct Ending {
     int exit_status = 0;
@@ -43,9 +35,6 @@ class Formatter : public stream::Sink {
     virtual void begin(const TurnInfo&) {}
     // The agent id once a name lookup has resolved it.
     virtual void set_agent_id(std::string_view) {}
-    // Client-side progress: "thinking" (the server accepted the turn), later "retrying", ...
-    virtual void on_status(std::string_view /*status*/, std::string_view /*detail*/) {}
-    virtual void on_client_error(const ClientError&) {}
     // End of the turn: append whatever closes the output (final newline, "done" line).
     // Called exactly once, on every path.
     virtual void finish(const Ending& ending) = 0;

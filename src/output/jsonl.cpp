@@ -1,11 +1,7 @@
 #include "output/jsonl.hpp"
 
-#include <rapidjson/encodedstream.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 
-#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string>
@@ -29,10 +25,6 @@ struct MessageIds {
     std::string_view id, otid;
     std::int64_t seq_id = -1;
 };
-
-bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
 
 // A fixed name as JSON text ("name", quotes included), built at compile time.
 template <std::size_t N>
@@ -69,30 +61,6 @@ constexpr std::size_t kKeepCapacity = std::size_t{1} << 20;
 }  // namespace
 
 struct JsonlFormatter::State {
-    // A tool call being assembled from argument deltas (see on_tool_delta).
-    struct Call {
-        bool active = false;
-        Kind kind = Kind::tool_call;
-        std::string name, id, args, message_id, otid;
-        std::int64_t seq_id = -1;
-        // Structure scan, so that RapidJSON runs once, when the value closes, rather than on
-        // every delta (quadratic in the argument length).
-        enum class Top : std::uint8_t { none, container, string, scalar, closed, broken } top{};
-        int depth = 0;
-        bool in_string = false, escape = false;
-
-        void reset(Kind k) {  // clear(), not a fresh Call: the strings keep their capacity
-            active = true;
-            kind = k;
-            for (std::string* s : {&name, &id, &args, &message_id, &otid})
-                s->clear();
-            seq_id = -1;
-            top = Top::none;
-            depth = 0;
-            in_string = escape = false;
-        }
-    };
-
     State(std::string& pending, const util::Clock& c, std::int64_t start)
         : out(pending), clock(c), start_ns(start), writer(buf) {}
 
@@ -101,16 +69,10 @@ struct JsonlFormatter::State {
     std::int64_t start_ns;
     rapidjson::StringBuffer buf, cache_buf;
     JsonWriter writer, cache_writer{cache_buf};
-    rapidjson::Reader reader;
     Member agent_member, run_member, id_member, otid_member;
     std::string scratch;  // UTF-8 repair, reused
     std::uint64_t seq = 0;
     bool started = false, done = false;
-    Call call;
-    // The last emitted call, so that a late delta with an empty id is known to continue it.
-    bool last_valid = false;
-    Kind last_kind = Kind::tool_call;
-    std::string last_id, last_name;
 
     // ---- line building ----------------------------------------------------------------------
     // The Writer escapes every string that comes from outside. Text that is already JSON (keys,
@@ -236,105 +198,6 @@ struct JsonlFormatter::State {
         if (!id.empty()) update<"run_id">(run_member, id);
     }
 
-    // ---- tool calls --------------------------------------------------------------------------
-
-    bool valid_json(const std::string& s) {
-        // The reader takes NUL as the end of input, which would accept "{}\0junk".
-        if (std::memchr(s.data(), '\0', s.size()) != nullptr) return false;
-        // A bounded MemoryStream, not StringStream: with RAPIDJSON_SSE2 the latter scans whole
-        // aligned 16-byte blocks, which may reach past the end of this string's allocation.
-        rapidjson::MemoryStream memory(s.data(), s.size());
-        rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(memory);
-        rapidjson::BaseReaderHandler<> ignore;
-        // Default flags: the whole input must be exactly one value, whitespace around it allowed.
-        return !reader.Parse(in, ignore).IsError();
-    }
-
-    // Feeds the newest argument piece to the structure scan; true once the arguments are one
-    // complete JSON value.
-    bool scan(std::string_view piece) {
-        using Top = Call::Top;
-        Call& c = call;
-        for (const char ch : piece) {
-            if (c.in_string) {
-                if (c.escape) {
-                    c.escape = false;
-                } else if (ch == '\\') {
-                    c.escape = true;
-                } else if (ch == '"') {
-                    c.in_string = false;
-                    if (c.depth == 0) c.top = Top::closed;
-                }
-            } else if (c.top == Top::container) {
-                if (ch == '"') c.in_string = true;
-                if (ch == '{' || ch == '[') ++c.depth;
-                if ((ch == '}' || ch == ']') && --c.depth == 0) c.top = Top::closed;
-            } else if (c.top == Top::none && !is_space(ch)) {
-                c.top = ch == '{' || ch == '[' ? Top::container
-                        : ch == '"'            ? Top::string
-                                               : Top::scalar;
-                c.depth = c.top == Top::container ? 1 : 0;
-                c.in_string = c.top == Top::string;
-            }
-        }
-        if (c.top == Top::closed) {
-            if (valid_json(c.args)) return true;
-            // An error inside a closed value, or text after it, cannot be mended by more text:
-            // stop checking; the call is emitted as it is when it ends.
-            c.top = Top::broken;
-        }
-        // A number could still grow ("1" then "2"): complete only once something ends it.
-        const char last = c.args.back();
-        return c.top == Top::scalar && !(last >= '0' && last <= '9') && valid_json(c.args);
-    }
-
-    void emit_call() {
-        if (call.kind == Kind::approval_request)
-            open<"approval_request">();
-        else
-            open<"tool_call">();
-        put_or_null<"tool">(call.name);
-        put_or_null<"tool_call_id">(call.id);
-        put<"arguments">(call.args);
-        close({call.message_id, call.otid, call.seq_id});
-        last_valid = true;
-        last_kind = call.kind;
-        last_id.swap(call.id);  // swap, not copy: both keep their capacity
-        last_name.swap(call.name);
-        call.active = false;
-    }
-
-    // Before any line that is not part of a tool call: the pending call ends here.
-    void end_call() {
-        if (call.active) emit_call();
-        last_valid = false;
-    }
-
-    void on_tool_delta(const stream::Event& e) {
-        Call& c = call;
-        if (c.active && (e.kind != c.kind || (!e.tool_call_id.empty() && e.tool_call_id != c.id) ||
-                         (!e.name.empty() && !c.name.empty() && e.name != c.name)))
-            emit_call();  // a different call begins
-        if (!c.active) {
-            const bool continues = last_valid && e.kind == last_kind &&
-                                   (e.tool_call_id.empty() || e.tool_call_id == last_id) &&
-                                   (e.name.empty() || e.name == last_name);
-            // An empty or whitespace-only tail adds nothing to a call already emitted.
-            if (continues && std::all_of(e.text.begin(), e.text.end(), is_space)) return;
-            c.reset(e.kind);
-            c.id.assign(continues && e.tool_call_id.empty() ? last_id : e.tool_call_id);
-            c.name.assign(continues && e.name.empty() ? last_name : e.name);
-        }
-        // The first delta usually names the call; take whatever it lacked from later ones.
-        if (c.id.empty()) c.id.assign(e.tool_call_id);
-        if (c.name.empty()) c.name.assign(e.name);
-        if (c.message_id.empty()) c.message_id.assign(e.message_id);
-        if (c.otid.empty()) c.otid.assign(e.otid);
-        if (e.seq_id >= 0) c.seq_id = e.seq_id;  // the latest: where a resume would continue
-        c.args.append(e.text);
-        if (!e.text.empty() && scan(e.text)) emit_call();
-    }
-
     void status_line(std::string_view status, std::string_view detail, const MessageIds& ids) {
         open<"status">();
         put<"status">(status);
@@ -358,34 +221,9 @@ void JsonlFormatter::set_agent_id(std::string_view agent_id) {
     if (!agent_id.empty()) s_->update<"agent_id">(s_->agent_member, agent_id);
 }
 
-void JsonlFormatter::on_status(std::string_view status, std::string_view detail) {
-    if (s_->done) return;
-    s_->end_call();
-    s_->status_line(status, detail, {});
-}
-
-void JsonlFormatter::on_client_error(const ClientError& e) {
-    State& s = *s_;
-    if (s.done) return;
-    s.end_call();
-    s.open<"error">();
-    s.put<"source">("client");
-    s.put<"error_type">(e.error_type);
-    s.put<"message">(e.message);
-    s.put_opt<"hint">(e.hint);
-    if (e.http_status != 0) s.key<"http_status">(), s.writer.Int64(e.http_status);
-    s.close();
-}
-
 void JsonlFormatter::on_event(const stream::Event& e) {
     State& s = *s_;
     if (s.done) return;
-    if (e.kind == Kind::tool_call || e.kind == Kind::approval_request) {
-        s.remember_run_id(e.run_id);
-        return s.on_tool_delta(e);
-    }
-    // A ping does not end a tool call: keepalives can arrive between argument deltas.
-    if (e.kind != Kind::ping) s.end_call();
     s.remember_run_id(e.run_id);
     const MessageIds ids{e.message_id, e.otid, e.seq_id};
     const stream::Usage& u = e.usage;
@@ -428,10 +266,13 @@ void JsonlFormatter::on_event(const stream::Event& e) {
             break;
         case Kind::error:
             s.open<"error">();
-            s.put<"source">("server");
+            s.put<"source">(e.client ? "client" : "server");
             s.put<"error_type">(e.name);
             s.put<"message">(e.text);
             s.put_opt<"detail">(e.detail);
+            s.put_opt<"hint">(e.hint);
+            if (e.http_status != 0) s.key<"http_status">(), s.writer.Int64(e.http_status);
+            if (e.client) return s.close();  // not the server's message: no message ids
             break;
         case Kind::status:
             return s.status_line(e.name, e.text, ids);
@@ -439,11 +280,21 @@ void JsonlFormatter::on_event(const stream::Event& e) {
             s.open<"unknown">();
             s.put<"name">(e.name);
             break;
-        case Kind::done:
-            return;  // [DONE] is framing: our own done line ends the output
         case Kind::tool_call:
         case Kind::approval_request:
-            return;  // handled above
+            // Whole calls: stream::ToolCalls assembled the argument deltas upstream.
+            if (e.kind == Kind::approval_request)
+                s.open<"approval_request">();
+            else
+                s.open<"tool_call">();
+            s.put_or_null<"tool">(e.name);
+            s.put_or_null<"tool_call_id">(e.tool_call_id);
+            s.put<"arguments">(e.text);
+            break;
+        case Kind::done:
+            return;  // [DONE] is framing: our own done line ends the output
+        case Kind::malformed:
+            return;  // skipped by the decoder; a warning on stderr says so
     }
     s.close(ids);
 }
@@ -451,7 +302,6 @@ void JsonlFormatter::on_event(const stream::Event& e) {
 void JsonlFormatter::finish(const Ending& ending) {
     State& s = *s_;
     if (s.done) return;
-    s.end_call();
     s.remember_run_id(ending.run_id);
     s.open<"done">();
     s.put_or_null<"stop_reason">(ending.stop_reason);

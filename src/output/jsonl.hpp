@@ -22,17 +22,15 @@ class JsonlFormatter final : public Formatter {
 
     void begin(const TurnInfo& info) override;
     void set_agent_id(std::string_view agent_id) override;
-    void on_status(std::string_view status, std::string_view detail) override;
-    void on_client_error(const ClientError& error) override;
     void on_event(const stream::Event& event) override;
-    // Flushes a pending tool call, then writes the done line. Later calls write nothing.
+    // Writes the done line. Later calls, and events after it, write nothing.
     void finish(const Ending& ending) override;
 
     // The value of the "schema" key on the start line.
     static constexpr std::string_view kSchema = "letta-stream.jsonl/1";
 
   private:
-    // RapidJSON stays out of this header: the writer, buffers and tool-call state live here.
+    // RapidJSON stays out of this header: the writer and its buffers live here.
     struct State;
     std::unique_ptr<State> s_;
 };

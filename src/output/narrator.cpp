@@ -51,10 +51,11 @@ void Narrator::on_event(const stream::Event& e) {
             return;
         case Kind::tool_call:
         case Kind::approval_request: {
+            // Whole calls: stream::ToolCalls assembled the argument deltas upstream.
             if (!tools_) return;
-            const bool same_call = segment_ == Segment::tool_call &&
-                                   (e.tool_call_id.empty() || e.tool_call_id == call_id_);
-            if (!same_call) {
+            const bool continues = segment_ == Segment::tool_call && !e.tool_call_id.empty() &&
+                                   e.tool_call_id == call_id_;
+            if (!continues) {
                 const std::string label =
                     std::string(e.kind == Kind::approval_request ? "approval needed: " : "tool: ") +
                     std::string(e.name.empty() ? "?" : e.name) + "(";
@@ -75,6 +76,8 @@ void Narrator::on_event(const stream::Event& e) {
         case Kind::usage:
         case Kind::unknown:
         case Kind::done:
+        case Kind::malformed:
+        case Kind::status:
             return;  // no effect on what is being narrated
         default:
             end_segment();

@@ -1,7 +1,8 @@
 // output::Narrator — `--show-reasoning` / `--show-tools`: a formatter for stderr that narrates
-// the agent's reasoning and tool activity while the reply goes to stdout. Each flushed piece is
-// dimmed on its own (when colour is on) so the terminal is never left dim when stdout text
-// follows. Knows nothing about SSE, Letta JSON, HTTP or flags.
+// the agent's reasoning and tool activity while the reply goes to stdout. Its pipeline writes
+// through the Stderr owner. Each flushed piece is dimmed on its own (when colour is on) so the
+// terminal is never left dim when stdout text follows. Tool calls arrive whole (assembled by
+// stream::ToolCalls). Knows nothing about SSE, Letta JSON, HTTP or flags.
 #pragma once
 
 #include <string>

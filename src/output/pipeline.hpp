@@ -1,6 +1,9 @@
-// output::Pipeline — formatter → writer. flush() is called once per network read (and at the
-// end), so every byte that has arrived is written before the tool waits on the network again,
-// with one write(2) per read. A write failure is sticky: later flushes do nothing.
+// output::Pipeline — a sink of the event chain: formatter → writer, and the flush policy. Every
+// network read ends with on_flush(), which writes what the read produced in one write(2): every
+// byte that has arrived is out before the tool waits on the network again. When the server is
+// faster than a read ends (libcurl drains a readable socket with many reads), the pipeline also
+// writes as soon as kFlushThreshold bytes are pending: it bounds memory (JSON lines are ~20× the
+// text) and the latency of the first byte. A write failure is sticky: later flushes do nothing.
 #pragma once
 
 #include "output/formatter.hpp"
@@ -8,12 +11,19 @@
 
 namespace letta_stream::output {
 
-class Pipeline {
+class Pipeline final : public stream::Sink {
   public:
+    static constexpr std::size_t kFlushThreshold = 64 * 1024;
+
     Pipeline(Formatter& formatter, Writer& writer) : formatter_(formatter), writer_(writer) {}
 
-    stream::Sink& sink() noexcept { return formatter_; }
     Formatter& formatter() noexcept { return formatter_; }
+
+    void on_event(const stream::Event& event) override {
+        formatter_.on_event(event);
+        if (formatter_.pending().size() >= kFlushThreshold) flush();
+    }
+    void on_flush() override { flush(); }
 
     WriteResult flush() {
         std::string& buf = formatter_.pending();

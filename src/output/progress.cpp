@@ -1,22 +1,16 @@
 #include "output/progress.hpp"
 
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstdio>
 
 namespace letta_stream::output {
 
-namespace {
-
-void put(int fd, const std::string& s) {
-    // Best effort: a progress line that cannot be drawn is not worth an error.
-    [[maybe_unused]] const auto n = ::write(fd, s.data(), s.size());
-}
-
-}  // namespace
-
-Progress::Progress(int fd, const util::Clock& clock, std::string label, bool color)
-    : fd_(fd), clock_(clock), label_(std::move(label)), color_(color), start_ns_(clock.now_ns()) {}
+Progress::Progress(Stderr& err, const util::Clock& clock, std::string label, bool color)
+    : err_(err),
+      clock_(clock),
+      label_(std::move(label)),
+      color_(color),
+      start_ns_(clock.now_ns()) {}
 
 void Progress::tick() {
     if (stopped_) return;
@@ -26,12 +20,12 @@ void Progress::tick() {
     if (drawn_ && (now - last_draw_ns_) / 1'000'000 < kRedrawMs) return;
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f s", static_cast<double>(waited_ms) / 1000.0);
-    // \r + "erase line" redraws in place; the text stays short so it never wraps.
-    line_ = "\r\x1b[2K";
+    // Redrawn in place by the Stderr owner; the text stays short so it never wraps.
+    line_.clear();
     if (color_) line_ += "\x1b[2m";
     line_ += "letta-stream: " + label_ + " " + phase_ + "... " + seconds;
     if (color_) line_ += "\x1b[0m";
-    put(fd_, line_);
+    err_.draw_progress(line_);
     drawn_ = true;
     last_draw_ns_ = now;
 }
@@ -39,15 +33,32 @@ void Progress::tick() {
 void Progress::stop() {
     if (stopped_) return;
     stopped_ = true;
-    if (drawn_) put(fd_, "\r\x1b[2K");
+    if (drawn_) err_.erase_progress();
+}
+
+std::int64_t Progress::next_tick_ns() const {
+    if (stopped_) return -1;
+    return drawn_ ? last_draw_ns_ + std::int64_t{kRedrawMs} * 1'000'000
+                  : start_ns_ + std::int64_t{kFirstDrawMs} * 1'000'000;
 }
 
 int Progress::next_tick_ms() const {
     if (stopped_) return -1;
-    const std::int64_t now = clock_.now_ns();
-    const std::int64_t due = drawn_ ? last_draw_ns_ + std::int64_t{kRedrawMs} * 1'000'000
-                                    : start_ns_ + std::int64_t{kFirstDrawMs} * 1'000'000;
-    return static_cast<int>(std::max<std::int64_t>(0, (due - now) / 1'000'000) + 1);
+    const std::int64_t left = next_tick_ns() - clock_.now_ns();
+    return static_cast<int>(std::max<std::int64_t>(0, left / 1'000'000) + 1);
+}
+
+void Progress::on_event(const stream::Event& event) {
+    switch (event.kind) {
+        case stream::Kind::status:
+            set_phase(std::string(event.name));
+            return;
+        case stream::Kind::ping:
+        case stream::Kind::malformed:
+            return;
+        default:
+            stop();
+    }
 }
 
 }  // namespace letta_stream::output

@@ -1,21 +1,24 @@
 // output::Progress — "waiting for the agent" on a terminal's stderr until the stream starts
-// (DESIGN §1). Drawn only after a short delay, redrawn in place, erased before anything else is
-// written. The caller decides whether stderr is a terminal; this knows nothing about flags.
+// (DESIGN §1). Drawn only after a short delay, redrawn in place through the Stderr owner, erased
+// once something visible arrives. It is a sink of the event chain: a status event ("thinking")
+// becomes its phase. The caller decides whether stderr is a terminal; this knows no flags.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "output/stderr.hpp"
+#include "stream/event.hpp"
 #include "util/clock.hpp"
 
 namespace letta_stream::output {
 
-class Progress {
-public:
+class Progress final : public stream::Sink {
+  public:
     static constexpr int kFirstDrawMs = 300;  // fast replies never see it
     static constexpr int kRedrawMs = 100;
 
-    Progress(int fd, const util::Clock& clock, std::string label, bool color);
+    Progress(Stderr& err, const util::Clock& clock, std::string label, bool color);
 
     // The phase shown after the label: "connecting", "thinking", ...
     void set_phase(std::string phase) { phase_ = std::move(phase); }
@@ -24,11 +27,17 @@ public:
     // Erases the line and never draws again. Safe to call repeatedly.
     void stop();
     bool active() const noexcept { return !stopped_; }
-    // Milliseconds until the next redraw is due (for the network wait); -1 once stopped.
+    // When the next redraw is due (clock ns), for the event loop's wait; -1 once stopped.
+    std::int64_t next_tick_ns() const;
+    // The same in milliseconds from now (rounded up); -1 once stopped.
     int next_tick_ms() const;
 
-private:
-    int fd_;
+    // The stream: a status names the phase; anything else but a ping or a skipped event means the
+    // stream has started, and nothing may be drawn over it.
+    void on_event(const stream::Event& event) override;
+
+  private:
+    Stderr& err_;
     const util::Clock& clock_;
     std::string label_;
     std::string phase_ = "connecting";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 namespace letta_stream::output {
@@ -33,13 +34,39 @@ class FdWriter final : public Writer {
   public:
     explicit FdWriter(int fd) : fd_(fd) {}
     WriteResult write(std::string_view bytes) override;
-    std::uint64_t bytes_written() const noexcept { return bytes_; }
-    std::uint64_t write_calls() const noexcept { return calls_; }
 
   private:
     int fd_;
+};
+
+// Counts what reaches the next writer: the one byte count of the output (metrics' bytes_out).
+// The observer, when set, hears of each completed write.
+class CountingWriter final : public Writer {
+  public:
+    using Observer = std::function<void(std::uint64_t bytes)>;
+
+    explicit CountingWriter(Writer& next, Observer observer = {})
+        : next_(next), observer_(std::move(observer)) {}
+
+    WriteResult write(std::string_view bytes) override {
+        const WriteResult r = next_.write(bytes);
+        if (r.ok()) {
+            bytes_ += bytes.size();
+            ++writes_;
+            if (observer_) observer_(bytes.size());
+        }
+        return r;
+    }
+    WriteResult finish() override { return next_.finish(); }
+
+    std::uint64_t bytes() const noexcept { return bytes_; }
+    std::uint64_t writes() const noexcept { return writes_; }
+
+  private:
+    Writer& next_;
+    Observer observer_;
     std::uint64_t bytes_ = 0;
-    std::uint64_t calls_ = 0;
+    std::uint64_t writes_ = 0;
 };
 
 }  // namespace letta_stream::output

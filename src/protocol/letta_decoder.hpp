@@ -9,32 +9,28 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/decoder.hpp"
 #include "sse/parser.hpp"
 #include "stream/event.hpp"
 
 namespace letta_stream::protocol {
 
-enum class DecodeStatus : unsigned char {
-    ok,         // zero or more events were emitted
-    malformed,  // the payload was not valid JSON / not an object; see last_error()
-};
-
-class LettaDecoder {
+class LettaDecoder final : public Decoder {
   public:
     LettaDecoder();
-    ~LettaDecoder();
+    ~LettaDecoder() override;
     LettaDecoder(const LettaDecoder&) = delete;
     LettaDecoder& operator=(const LettaDecoder&) = delete;
 
     // One dispatched SSE event → zero or more stream events delivered to `sink`.
-    DecodeStatus on_sse_event(const sse::Event& event, stream::Sink& sink);
+    DecodeStatus on_sse_event(const sse::Event& event, stream::Sink& sink) override;
 
     // One Letta message object (JSON text) → zero or more stream events delivered to `sink`.
     DecodeStatus decode_message(std::string_view json, stream::Sink& sink);
 
     // Human-readable reason for the last DecodeStatus::malformed (e.g. "invalid JSON at offset 12:
     // Missing a comma or '}' after an object member").
-    const std::string& last_error() const noexcept;
+    const std::string& last_error() const noexcept override;
 
   private:
     struct Impl;

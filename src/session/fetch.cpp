@@ -6,8 +6,7 @@ namespace {
 
 class BufferHandler final : public transport::Handler {
   public:
-    BufferHandler(FetchResult& out, std::size_t max, const volatile std::sig_atomic_t* signal)
-        : out_(out), max_(max), signal_(signal) {}
+    BufferHandler(FetchResult& out, std::size_t max) : out_(out), max_(max) {}
 
     transport::Control on_head(const transport::ResponseHead& head) override {
         out_.head = head;
@@ -21,18 +20,12 @@ class BufferHandler final : public transport::Handler {
         out_.body.append(bytes);
         return transport::Control::proceed;
     }
-    transport::Control on_idle() override {
-        if (signal_ != nullptr && *signal_ != 0) {
-            out_.signal = *signal_;
-            return transport::Control::abort;
-        }
-        return transport::Control::proceed;
-    }
+    transport::Control on_idle() override { return transport::Control::proceed; }
+    void on_done(const transport::Result& result) override { out_.transport = result; }
 
   private:
     FetchResult& out_;
     std::size_t max_;
-    const volatile std::sig_atomic_t* signal_;
 };
 
 }  // namespace
@@ -48,22 +41,25 @@ transport::Request make_request(const protocol::Endpoint& endpoint, const protoc
     return r;
 }
 
-FetchResult fetch(transport::Client& client, const transport::Request& request,
-                  std::size_t max_body, const volatile std::sig_atomic_t* signal) {
+FetchResult fetch(transport::Transport& transport, const transport::Request& request,
+                  std::size_t max_body) {
     FetchResult out;
-    BufferHandler handler(out, max_body, signal);
-    out.transport = client.perform(request, handler);
+    BufferHandler handler(out, max_body);
+    transport::perform(transport, request, handler);
+    if (out.transport.failure == transport::Failure::cancelled && request.cancel != nullptr)
+        out.signal = request.cancel->reason();
     return out;
 }
 
-AgentResolution resolve_agent(transport::Client& client, const protocol::Endpoint& endpoint,
-                              const std::string& name, util::Diag& diag,
-                              const volatile std::sig_atomic_t* signal) {
+AgentResolution resolve_agent(transport::Transport& transport, const protocol::Endpoint& endpoint,
+                              const std::string& name, output::Stderr& diag,
+                              const transport::CancelToken* cancel) {
     AgentResolution res;
     auto request = make_request(endpoint, protocol::list_agents_by_name(name), false);
     request.total_timeout_ms = 60'000;
+    request.cancel = cancel;
     const std::string what = "looking up agent '" + name + "'";
-    FetchResult f = fetch(client, request, 16u << 20, signal);
+    FetchResult f = fetch(transport, request, 16u << 20);
     if (f.signal != 0) {
         res.signal = f.signal;
         return res;

@@ -2,13 +2,12 @@
 // session::resolve_agent — an agent name → the id of the agent with exactly that name.
 #pragma once
 
-#include <csignal>
 #include <string>
 
+#include "output/stderr.hpp"
 #include "protocol/letta_api.hpp"
 #include "session/outcome.hpp"
-#include "transport/http.hpp"
-#include "util/diag.hpp"
+#include "transport/transport.hpp"
 
 namespace letta_stream::session {
 
@@ -17,14 +16,15 @@ struct FetchResult {
     transport::ResponseHead head;
     std::string body;
     bool too_large = false;
-    int signal = 0;
+    int signal = 0;  // the cancel token's reason when it stopped the request
 };
 
 transport::Request make_request(const protocol::Endpoint& endpoint, const protocol::HttpCall& call,
                                 bool sse);
 
-FetchResult fetch(transport::Client& client, const transport::Request& request,
-                  std::size_t max_body, const volatile std::sig_atomic_t* signal);
+// The request's own cancel token (request.cancel) stops it.
+FetchResult fetch(transport::Transport& transport, const transport::Request& request,
+                  std::size_t max_body);
 
 struct AgentResolution {
     Outcome outcome;  // ok when found
@@ -34,8 +34,8 @@ struct AgentResolution {
 
 // Looks the name up with GET /v1/agents/?name=. None → not_found; several → the newest, with a
 // warning naming how many there were.
-AgentResolution resolve_agent(transport::Client& client, const protocol::Endpoint& endpoint,
-                              const std::string& name, util::Diag& diag,
-                              const volatile std::sig_atomic_t* signal);
+AgentResolution resolve_agent(transport::Transport& transport, const protocol::Endpoint& endpoint,
+                              const std::string& name, output::Stderr& err,
+                              const transport::CancelToken* cancel);
 
 }  // namespace letta_stream::session

@@ -1,6 +1,9 @@
 #include "session/outcome.hpp"
 
 #include <csignal>
+#include <cstring>
+
+#include "util/strings.hpp"
 
 namespace letta_stream::session {
 
@@ -12,6 +15,7 @@ Outcome from_transport(const transport::Result& result, std::string_view what,
     switch (result.failure) {
         case Failure::none:
         case Failure::aborted:
+        case Failure::cancelled:
             return o;
         case Failure::resolve:
             return {
@@ -103,6 +107,91 @@ ExitStatus status_for_error_type(std::string_view t) noexcept {
     if (t == "llm_rate_limit" || t == "llm_insufficient_credits" || t == "insufficient_credits")
         return ExitStatus::rate_limited;
     return ExitStatus::run_error;
+}
+
+namespace {
+
+Outcome stream_outcome(const Attempt& a) {
+    const std::string run = a.run_id.empty() ? "" : " [run " + a.run_id + "]";
+    if (a.saw_error) {
+        Outcome o{status_for_error_type(a.error_type), "the agent run failed: ", {}, true};
+        o.message += a.error_message.empty() ? "unknown error" : a.error_message;
+        if (!a.error_type.empty() || !a.error_detail.empty()) {
+            o.message += " (" + a.error_type;
+            if (!a.error_detail.empty())
+                o.message += (a.error_type.empty() ? "" : ": ") + a.error_detail;
+            o.message += ")";
+        }
+        o.message += run;
+        o.hint = o.status == ExitStatus::rate_limited
+                     ? "the model provider is rate-limiting or out of credits: retry later"
+                     : "the failure happened on the server; retrying may help";
+        return o;
+    }
+    if (!a.stop_reason.empty()) {
+        const ExitStatus st = status_for_stop_reason(a.stop_reason);
+        if (st == ExitStatus::ok) return {};
+        Outcome o{st, "the run stopped: " + a.stop_reason + run, {}, true};
+        if (a.stop_reason == "max_steps")
+            o.hint = "the agent hit its step limit";
+        else if (a.stop_reason == "requires_approval")
+            o.hint = "a tool call is waiting for approval";
+        else if (a.stop_reason == "cancelled")
+            o.hint = "the run was cancelled";
+        else if (st == ExitStatus::rate_limited)
+            o.hint = "out of credits: check your Letta plan";
+        return o;
+    }
+    if (a.saw_done) return {};
+    Outcome o{ExitStatus::network, "the stream ended before the run finished (no stop_reason)", {}};
+    if (a.failure != transport::Failure::none && !a.transport_message.empty())
+        o.message += ": " + a.transport_message;
+    o.message += run;
+    o.hint =
+        a.run_id.empty()
+            ? "the connection dropped; try again"
+            : "the run may still be going on the server; inspect it with GET /v1/runs/" + a.run_id;
+    return o;
+}
+
+}  // namespace
+
+Outcome to_outcome(const Attempt& a, std::string_view what, std::string_view url) {
+    if (a.cancelled_by != 0) return interrupted_by(a.cancelled_by);
+    if (a.write.status == output::WriteStatus::broken_pipe) return {};  // reader left: quiet
+    if (a.write.status == output::WriteStatus::failed) return output_failed(a.write);
+    if (a.too_large)
+        return {ExitStatus::server,
+                "a stream event exceeded the " + util::human_size(a.max_event_size) + " limit",
+                "raise the limit with --max-event-size"};
+    if (!a.saw_error && a.stop_reason.empty() && !a.got_head) {
+        transport::Result r;
+        r.failure = a.failure;
+        r.message = a.transport_message;
+        return from_transport(r, what, url);
+    }
+    if (a.body == Attempt::Body::error_body) {
+        if (a.http_status < 200 || a.http_status >= 300)
+            return from_http_status(a.http_status, a.api_error, what, a.retry_after_header);
+        return {ExitStatus::server,
+                "expected an event stream but the server answered " +
+                    (a.media_type.empty() ? std::string("without a content type")
+                                          : "with " + a.media_type),
+                "check --base-url: it must point at the Letta API"};
+    }
+    Outcome o = stream_outcome(a);
+    if (o.ok() && a.malformed > 0)
+        return {ExitStatus::server,
+                "the stream had " + std::to_string(a.malformed) +
+                    " malformed event(s); the reply may be incomplete",
+                "run with --verbose to see the raw events"};
+    return o;
+}
+
+Outcome output_failed(const output::WriteResult& result) {
+    return {ExitStatus::output,
+            std::string("writing to stdout failed: ") + std::strerror(result.error),
+            "check free disk space and the output destination"};
 }
 
 }  // namespace letta_stream::session

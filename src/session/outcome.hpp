@@ -1,12 +1,15 @@
 // session::Outcome — how a call ended, as an exit status plus the one-line message and hint the
 // user sees. Errors are values at this seam: the status alone decides the exit code.
+// to_outcome() is the one place that maps an attempt's facts to it.
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "output/writer.hpp"
 #include "protocol/letta_api.hpp"
-#include "transport/http.hpp"
+#include "session/attempt.hpp"
+#include "transport/transport.hpp"
 #include "util/exit_status.hpp"
 
 namespace letta_stream::session {
@@ -22,6 +25,13 @@ struct Outcome {
 
     bool ok() const noexcept { return status == ExitStatus::ok && message.empty(); }
 };
+
+// How an attempt ended, from its facts alone. `what` names the step ("sending the message"),
+// `url` the server (already redacted) for hints.
+Outcome to_outcome(const Attempt& attempt, std::string_view what, std::string_view url);
+
+// Writing the end of the output (final newline, done line) failed.
+Outcome output_failed(const output::WriteResult& result);
 
 // A transport failure (nothing usable was received). `what` names the step ("agent lookup").
 Outcome from_transport(const transport::Result& result, std::string_view what,

@@ -26,6 +26,8 @@ std::string_view to_string(Kind kind) noexcept {
             return "status";
         case Kind::done:
             return "done";
+        case Kind::malformed:
+            return "malformed";
         case Kind::unknown:
             return "unknown";
     }

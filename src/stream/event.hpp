@@ -17,10 +17,13 @@ enum class Kind : std::uint8_t {
     ping,              // keepalive; proves the connection is alive
     stop,              // name = stop_reason ("end_turn", "max_steps", "cancelled", ...)
     usage,             // usage = server-reported token counts
-    error,             // name = error_type, text = message, detail = detail
-    status,   // name = status ("thinking", "retrying", "resumed", ...), text = optional note
-    done,     // the literal [DONE] marker
-    unknown,  // name = message_type (or SSE event name) not understood; safe to ignore
+    error,             // name = error_type, text = message, detail = detail; client = true for a
+                       // failure seen by the client (HTTP status, network, usage): then hint
+                       // and http_status too
+    status,     // name = status ("thinking", "retrying", "resumed", ...), text = optional note
+    done,       // the literal [DONE] marker
+    malformed,  // an event the decoder could not read was skipped: text = why
+    unknown,    // name = message_type (or SSE event name) not understood; safe to ignore
 };
 
 std::string_view to_string(Kind kind) noexcept;
@@ -50,13 +53,22 @@ struct Event {
     std::int64_t seq_id = -1;       // background-mode sequence number; -1 when absent or null
     bool redacted = false;          // reasoning: hidden_reasoning_message
     Usage usage;                    // usage
+    bool client = false;            // error: seen by the client, not sent by the server
+    std::string_view hint;          // client error: what to do about it
+    long http_status = 0;           // client error: the HTTP status behind it, 0 if none
 };
 
-// Receives decoded events. Implementations: session::Turn, output formatters, test recorders.
+// Receives decoded events: the stream stages, the output pipelines, the recorder, the tracker.
+// Events flow one way, from the decoder down; a sink never calls back into what fed it.
 class Sink {
   public:
     virtual ~Sink() = default;
     virtual void on_event(const Event& event) = 0;
+    // The current network read is over: whatever the events so far produced must reach its
+    // destination now, unless the user asked for it to be held (the unbuffered contract).
+    virtual void on_flush() {}
+    // The turn is over: emit anything still held (a tool call whose arguments never closed).
+    virtual void on_end() {}
 };
 
 }  // namespace letta_stream::stream

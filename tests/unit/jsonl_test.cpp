@@ -1,4 +1,6 @@
 // output::JsonlFormatter — every emitted line is parsed back with RapidJSON and checked by field.
+// Events reach it as they do in the program: through stream::ToolCalls, which assembles tool-call
+// argument deltas into whole calls (so the tool-call cases here test the two together).
 #include <rapidjson/document.h>
 #include <catch2/catch.hpp>
 
@@ -8,6 +10,7 @@
 
 #include "output/formatter.hpp"
 #include "output/jsonl.hpp"
+#include "stream/tool_calls.hpp"
 #include "util/clock.hpp"
 #include "util/utf8.hpp"
 
@@ -21,7 +24,43 @@ using Doc = std::unique_ptr<rapidjson::Document>;
 
 // Takes everything pending, checks the framing (one object per '\n'-terminated line, valid
 // UTF-8) and returns the parsed lines.
-std::vector<Doc> take(Formatter& f) {
+// What the chain puts in front of the formatter: tool-call assembly, and client-side status and
+// errors as events.
+struct Front {
+    explicit Front(JsonlFormatter& f) : fmt(f) {}
+    JsonlFormatter& fmt;
+    stream::ToolCalls calls{fmt};
+
+    void begin(const TurnInfo& info) { fmt.begin(info); }
+    void set_agent_id(std::string_view id) { fmt.set_agent_id(id); }
+    void on_event(const stream::Event& e) { calls.on_event(e); }
+    void on_status(std::string_view status, std::string_view detail) {
+        stream::Event e;
+        e.kind = Kind::status;
+        e.name = status;
+        e.text = detail;
+        calls.on_event(e);
+    }
+    void on_client_error(std::string_view type, std::string_view message, std::string_view hint,
+                         long http_status) {
+        stream::Event e;
+        e.kind = Kind::error;
+        e.client = true;
+        e.name = type;
+        e.text = message;
+        e.hint = hint;
+        e.http_status = http_status;
+        calls.on_event(e);
+    }
+    void finish(const Ending& ending) {
+        calls.on_end();
+        fmt.finish(ending);
+    }
+    std::string& pending() { return fmt.pending(); }
+};
+
+template <typename F>
+std::vector<Doc> take(F& f) {
     std::string& out = f.pending();
     std::vector<Doc> docs;
     REQUIRE(util::is_valid_utf8(out));
@@ -78,7 +117,8 @@ stream::Event tool(std::string_view args, std::string_view name = {}, std::strin
 
 struct Fixture {
     util::ManualClock clock;
-    JsonlFormatter f{clock, clock.now_ns()};
+    JsonlFormatter fmt{clock, clock.now_ns()};
+    Front f{fmt};
 };
 
 std::vector<std::string> types(const std::vector<Doc>& docs) {
@@ -354,8 +394,8 @@ TEST_CASE("usage, errors, status, unknown and [DONE]", "[jsonl]") {
     stream::Event err2 = ev(Kind::error, "boom");
     err2.name = "internal_error";
     x.f.on_event(err2);
-    x.f.on_client_error({"auth", "unauthorized", "set LETTA_API_KEY", 401});
-    x.f.on_client_error({"network", "connection refused", {}, 0});
+    x.f.on_client_error("auth", "unauthorized", "set LETTA_API_KEY", 401);
+    x.f.on_client_error("network", "connection refused", {}, 0);
     stream::Event status = ev(Kind::status, "attempt 2");
     status.name = "retrying";
     x.f.on_event(status);
@@ -408,7 +448,7 @@ TEST_CASE("done is the last line, exactly once", "[jsonl]") {
     x.f.finish({});
     x.f.on_event(ev(Kind::content, "late"));
     x.f.on_status("late", "");
-    x.f.on_client_error({"network", "late", {}, 0});
+    x.f.on_client_error("network", "late", {}, 0);
     auto d = take(x.f);
     REQUIRE(types(d) == std::vector<std::string>{"start", "content", "done"});
     CHECK(is_null(d[2], "stop_reason"));

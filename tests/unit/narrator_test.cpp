@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "output/narrator.hpp"
+#include "stream/tool_calls.hpp"
 
 using namespace letta_stream;
 
@@ -28,13 +29,15 @@ TEST_CASE("reasoning streams inline and ends with the segment", "[narrator]") {
 }
 
 TEST_CASE("tool calls are joined from deltas; results are one line", "[narrator]") {
+    // As in the program: stream::ToolCalls assembles the deltas in front of the narrator.
     output::Narrator n(false, true, false);
-    n.on_event(ev(stream::Kind::reasoning, "hidden"));  // reasoning off
-    n.on_event(ev(stream::Kind::tool_call, "{\"q\":", "search", "c1"));
-    n.on_event(ev(stream::Kind::tool_call, "\"x\"}"));
+    stream::ToolCalls calls(n);
+    calls.on_event(ev(stream::Kind::reasoning, "hidden"));  // reasoning off
+    calls.on_event(ev(stream::Kind::tool_call, "{\"q\":", "search", "c1"));
+    calls.on_event(ev(stream::Kind::tool_call, "\"x\"}"));
     stream::Event result = ev(stream::Kind::tool_result, "line1\nline2", {}, "c1");
     result.status = "success";
-    n.on_event(result);
+    calls.on_event(result);
     CHECK(n.pending() == "tool: search({\"q\":\"x\"})\ntool result: line1 line2\n");
 }
 

@@ -40,10 +40,10 @@ TEST_CASE("text formatter writes only content, once per flush", "[output]") {
     stream::Event reasoning;
     reasoning.kind = stream::Kind::reasoning;
     reasoning.text = "thinking";
-    p.sink().on_event(reasoning);
-    p.sink().on_event(content("Hello"));
-    p.sink().on_event(content(", "));
-    p.sink().on_event(content("world"));
+    p.on_event(reasoning);
+    p.on_event(content("Hello"));
+    p.on_event(content(", "));
+    p.on_event(content("world"));
     REQUIRE(p.flush().ok());
     REQUIRE(p.flush().ok());  // nothing pending: no write
     CHECK(w.writes == std::vector<std::string>{"Hello, world"});
@@ -56,7 +56,7 @@ TEST_CASE("final newline rules", "[output]") {
         TextFormatter f(true);
         CaptureWriter w;
         Pipeline p(f, w);
-        p.sink().on_event(content("line\n"));
+        p.on_event(content("line\n"));
         p.finish({});
         CHECK(w.writes == std::vector<std::string>{"line\n"});
     }
@@ -71,7 +71,7 @@ TEST_CASE("final newline rules", "[output]") {
         TextFormatter f(false);
         CaptureWriter w;
         Pipeline p(f, w);
-        p.sink().on_event(content("x"));
+        p.on_event(content("x"));
         p.finish({});
         CHECK(w.writes == std::vector<std::string>{"x"});
     }
@@ -82,10 +82,10 @@ TEST_CASE("a write failure is sticky", "[output]") {
     CaptureWriter w;
     Pipeline p(f, w);
     w.next = {WriteStatus::broken_pipe, EPIPE};
-    p.sink().on_event(content("a"));
+    p.on_event(content("a"));
     CHECK(p.flush().status == WriteStatus::broken_pipe);
     w.next = {};
-    p.sink().on_event(content("b"));
+    p.on_event(content("b"));
     CHECK(p.flush().status == WriteStatus::broken_pipe);
     CHECK(w.writes.empty());
 }
@@ -110,8 +110,9 @@ TEST_CASE("fd writer: EPIPE vs other errors", "[output]") {
 
     REQUIRE(::pipe(fds) == 0);
     FdWriter ok(fds[1]);
-    CHECK(ok.write("hello").ok());
-    CHECK(ok.bytes_written() == 5);
+    CountingWriter counted(ok);
+    CHECK(counted.write("hello").ok());
+    CHECK(counted.bytes() == 5);
     char buf[8] = {};
     CHECK(::read(fds[0], buf, sizeof buf) == 5);
     ::close(fds[0]);

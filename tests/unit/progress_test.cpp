@@ -1,9 +1,10 @@
 // output::Progress — the waiting line: delayed, redrawn in place, erased before output.
-#include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include "output/progress.hpp"
+#include "output/stderr.hpp"
 #include "util/clock.hpp"
 
 using namespace letta_stream;
@@ -12,9 +13,7 @@ namespace {
 
 struct Pipe {
     int fds[2] = {-1, -1};
-    Pipe() {
-        REQUIRE(::pipe2(fds, O_NONBLOCK) == 0);
-    }
+    Pipe() { REQUIRE(::pipe2(fds, O_NONBLOCK) == 0); }
     ~Pipe() {
         ::close(fds[0]);
         ::close(fds[1]);
@@ -23,7 +22,8 @@ struct Pipe {
         std::string out;
         char buf[4096];
         ssize_t n;
-        while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+        while ((n = ::read(fds[0], buf, sizeof buf)) > 0)
+            out.append(buf, static_cast<std::size_t>(n));
         return out;
     }
 };
@@ -33,7 +33,8 @@ struct Pipe {
 TEST_CASE("nothing is drawn for a fast reply", "[progress]") {
     Pipe p;
     util::ManualClock clock;
-    output::Progress progress(p.fds[1], clock, "waiting for calc", false);
+    output::Stderr err(p.fds[1]);
+    output::Progress progress(err, clock, "waiting for calc", false);
     clock.advance_ms(250);
     progress.tick();
     progress.stop();
@@ -44,7 +45,8 @@ TEST_CASE("nothing is drawn for a fast reply", "[progress]") {
 TEST_CASE("drawn after the delay, redrawn in place, erased on stop", "[progress]") {
     Pipe p;
     util::ManualClock clock;
-    output::Progress progress(p.fds[1], clock, "waiting for calc", false);
+    output::Stderr err(p.fds[1]);
+    output::Progress progress(err, clock, "waiting for calc", false);
     CHECK(progress.next_tick_ms() == output::Progress::kFirstDrawMs + 1);
     clock.advance_ms(300);
     progress.tick();
@@ -66,7 +68,8 @@ TEST_CASE("drawn after the delay, redrawn in place, erased on stop", "[progress]
 TEST_CASE("colour dims the line", "[progress]") {
     Pipe p;
     util::ManualClock clock;
-    output::Progress progress(p.fds[1], clock, "waiting for calc", true);
+    output::Stderr err(p.fds[1]);
+    output::Progress progress(err, clock, "waiting for calc", true);
     clock.advance_ms(400);
     progress.tick();
     const std::string line = p.drain();

@@ -1,5 +1,6 @@
-// session::Turn — how a turn ends: HTTP errors, non-SSE answers, malformed and oversized events,
-// the grace period after stop_reason, signals, output failures. Time is a ManualClock.
+// session::Exchange and session::to_outcome — how a turn ends: HTTP errors, non-SSE answers,
+// malformed and oversized events, the grace period after stop_reason, signals, output failures.
+// Time is a ManualClock.
 #include <catch2/catch.hpp>
 
 #include "support/turn_harness.hpp"
@@ -88,7 +89,7 @@ TEST_CASE("after stop_reason, a silent stream is closed after the grace period",
     h.head(200, kSse);
     h.data("data: {\"message_type\":\"stop_reason\",\"stop_reason\":\"end_turn\"}\n\n");
     CHECK(h.turn->on_idle() == Control::proceed);
-    CHECK(h.turn->wait_limit_ms() > 0);
+    CHECK(h.turn->deadline_ns() > h.clock.now_ns());
     h.clock.advance_ms(1999);
     CHECK(h.turn->on_idle() == Control::proceed);
     h.clock.advance_ms(2);
@@ -100,7 +101,7 @@ TEST_CASE("before stop_reason there is no deadline", "[turn]") {
     Harness h;
     h.head(200, kSse);
     h.data("data: {\"message_type\":\"ping\"}\n\n");
-    CHECK(h.turn->wait_limit_ms() < 0);
+    CHECK(h.turn->deadline_ns() < 0);
     h.clock.advance_ms(600'000);
     CHECK(h.turn->on_idle() == Control::proceed);
 }

@@ -1,0 +1,61 @@
+// session::Exchange — the transport's handler for one streamed request. It classifies the
+// response head into the Attempt, feeds an event stream to the SSE parser (whose handler, the
+// decoding link, carries events down the chain) or keeps an error body, ends each network read
+// with a flush down the chain, and owns the turn's deadlines (the grace period after
+// stop_reason, the progress redraw). It never sees an event come back: the Tracker at the end of
+// the chain records what the stream said into the same Attempt.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "output/pipeline.hpp"
+#include "output/progress.hpp"
+#include "session/attempt.hpp"
+#include "sse/parser.hpp"
+#include "stream/event.hpp"
+#include "transport/transport.hpp"
+#include "util/clock.hpp"
+
+namespace letta_stream::session {
+
+struct ExchangeConfig {
+    const util::Clock* clock = nullptr;  // required
+    // After stop_reason, stop waiting for [DONE]/EOF once no event but pings has arrived for
+    // this long (production streams sometimes never reach EOF; Letta's own CLI uses 2 s).
+    int after_stop_grace_ms = 2000;
+    // Optional: the stdout pipeline, whose write failure stops the transfer.
+    const output::Pipeline* output = nullptr;
+    // Optional: the waiting line, redrawn at its deadlines.
+    output::Progress* progress = nullptr;
+    // Optional: the request's cancel token, to record why the transfer was cancelled.
+    const transport::CancelToken* cancel = nullptr;
+    // Optional: told when the final response head arrives (metrics).
+    std::function<void(const transport::ResponseHead&)> head_seen;
+};
+
+class Exchange final : public transport::Handler {
+  public:
+    // `decoding` is the parser's handler (the decoder and the stages below it); `events` is the
+    // top of the stages, where client-side status events enter the chain.
+    Exchange(Attempt& attempt, sse::Parser& parser, sse::Handler& decoding, stream::Sink& events,
+             ExchangeConfig config);
+
+    transport::Control on_head(const transport::ResponseHead& head) override;
+    transport::Control on_data(std::string_view bytes) override;
+    transport::Control on_idle() override;
+    std::int64_t deadline_ns() const override;
+    void on_done(const transport::Result& result) override;
+
+  private:
+    std::int64_t grace_deadline_ns() const;
+
+    Attempt& a_;
+    sse::Parser& parser_;
+    sse::Handler& decoding_;
+    stream::Sink& events_;
+    ExchangeConfig config_;
+    transport::ResponseHead head_;
+};
+
+}  // namespace letta_stream::session
