@@ -1,0 +1,199 @@
+// app::run in-process: the whole program against a FakeTransport and a ManualClock — the
+// request it sends, stdout, stderr and the exit status — with no sockets and no sleeping.
+#include <rapidjson/document.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <map>
+#include <string>
+
+#include "app/run.hpp"
+#include "support/fake_transport.hpp"
+
+using namespace letta_stream;
+
+namespace {
+
+constexpr const char* kAgent = "agent-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d";
+
+std::string sse(const std::string& json) {
+    return "data: " + json + "\n\n";
+}
+std::string content(const std::string& text) {
+    return sse(R"({"message_type":"assistant_message","content":")" + text +
+               R"(","run_id":"run-1"})");
+}
+const std::string kStop = sse(R"({"message_type":"stop_reason","stop_reason":"end_turn"})");
+
+// An in-memory file for stdout or stderr.
+struct MemFile {
+    int fd = ::memfd_create("app-test", 0);
+    ~MemFile() { ::close(fd); }
+    std::string read() const {
+        std::string out;
+        char buf[4096];
+        for (off_t at = 0;;) {
+            const ssize_t n = ::pread(fd, buf, sizeof buf, at);
+            if (n <= 0) break;
+            out.append(buf, static_cast<std::size_t>(n));
+            at += n;
+        }
+        return out;
+    }
+};
+
+struct App {
+    util::ManualClock clock;
+    ls_test::FakeTransport transport{clock};
+    std::map<std::string, std::string> vars{{"LETTA_API_KEY", "sk-test"},
+                                            {"LETTA_BASE_URL", "http://fake.test"}};
+    volatile std::sig_atomic_t signal = 0;
+    MemFile out, err;
+    int status = -1;
+
+    int run(std::vector<std::string> args) {
+        app::Context c;
+        c.env.getenv = [this](const char* n) -> std::optional<std::string> {
+            auto it = vars.find(n);
+            return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+        };
+        c.env.stdin_is_tty = true;
+        c.env.read_stdin = [](std::size_t, std::string&, std::string&) { return true; };
+        c.env.read_file = [](const std::string&, std::string&, std::string& e) {
+            e = "no files here";
+            return false;
+        };
+        c.out_fd = out.fd;
+        c.err_fd = err.fd;
+        c.install_signals = false;
+        c.transport = &transport;
+        c.clock = &clock;
+        c.signal = &signal;
+        return status = app::run(args, c);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a whole turn in-process: one request, the reply on stdout, exit 0", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    r.reads = {content("Hel"), content("lo") + content(" world"), kStop};
+    a.transport.responses = {r};
+    CHECK(a.run({"-a", kAgent, "hi"}) == 0);
+    CHECK(a.out.read() == "Hello world\n");
+    CHECK(a.err.read().empty());
+    REQUIRE(a.transport.requests.size() == 1);
+    const auto& req = a.transport.requests[0];
+    CHECK(req.method == "POST");
+    CHECK(req.url == "http://fake.test/v1/conversations/default/messages");
+    CHECK(req.cancel != nullptr);  // the turn can be interrupted
+    rapidjson::Document body;
+    body.Parse(req.body.c_str());
+    REQUIRE(body.IsObject());
+    CHECK(std::string(body["messages"][0]["content"].GetString()) == "hi");
+    CHECK(std::string(body["messages"][0]["otid"].GetString()).size() == 36);
+}
+
+TEST_CASE("an agent name is looked up first, then the turn goes to its id", "[app]") {
+    App a;
+    ls_test::FakeResponse list;
+    list.headers = {{"Content-Type", "application/json"}};
+    list.reads = {std::string(R"([{"id":")") + kAgent + R"(","name":"calc"}])"};
+    ls_test::FakeResponse turn;
+    turn.reads = {content("4"), kStop};
+    a.transport.responses = {list, turn};
+    CHECK(a.run({"-a", "calc", "2+2?"}) == 0);
+    CHECK(a.out.read() == "4\n");
+    REQUIRE(a.transport.requests.size() == 2);
+    CHECK(a.transport.requests[0].url == "http://fake.test/v1/agents/?name=calc&limit=50");
+    CHECK(a.transport.requests[1].body.find(kAgent) != std::string::npos);
+}
+
+TEST_CASE("-j: an HTTP error is an error line and the done line; exit 3", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    r.status = 401;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.reads = {R"({"detail":"Unauthorized"})"};
+    a.transport.responses = {r};
+    CHECK(a.run({"-j", "-a", kAgent, "hi"}) == 3);
+    const std::string out = a.out.read();
+    CHECK(out.find(R"("type":"error","source":"client","error_type":"auth")") != std::string::npos);
+    CHECK(out.find(R"("http_status":401)") != std::string::npos);
+    CHECK(out.find(R"("type":"done","stop_reason":null,"exit_status":3)") != std::string::npos);
+    CHECK(out.find("\"status\":\"thinking\"") == std::string::npos);  // not an event stream
+    CHECK(a.err.read().find("letta-stream: error: sending the message failed: HTTP 401") == 0);
+}
+
+TEST_CASE("a signal mid-stream: what arrived is out, the done line follows, exit 130", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    r.reads = {content("partial"), content(" never")};
+    r.before_read = [&a](std::size_t i) {
+        if (i == 1) a.signal = SIGINT;
+    };
+    a.transport.responses = {r};
+    CHECK(a.run({"-j", "-a", kAgent, "hi"}) == 130);
+    const std::string out = a.out.read();
+    CHECK(out.find("\"content\":\"partial\"") != std::string::npos);
+    CHECK(out.find("\"exit_name\":\"interrupted\"") != std::string::npos);
+    CHECK(a.err.read().empty());  // the status says it all
+}
+
+TEST_CASE("silence after stop_reason ends after the grace period, on the fake clock", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    r.reads = {content("done."), kStop};
+    r.hang = true;
+    a.transport.responses = {r};
+    const auto t0 = a.clock.now_ns();
+    CHECK(a.run({"-a", kAgent, "hi"}) == 0);
+    CHECK(a.out.read() == "done.\n");
+    CHECK(a.clock.now_ns() - t0 >= 2'000'000'000);  // 2 s of fake time, none of real time
+}
+
+TEST_CASE("silence before stop_reason has no deadline of its own", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    r.reads = {content("still thinking")};
+    r.hang = true;
+    a.transport.responses = {r};
+    // The fake ends a transfer that nothing would ever end, and says so.
+    CHECK(a.run({"-a", kAgent, "hi"}) == 7);
+    CHECK(a.err.read().find("no stop_reason): fake: the handler would wait forever") !=
+          std::string::npos);
+}
+
+TEST_CASE("a refused connection is exit 7 with a hint naming the server", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    r.failure = transport::Failure::connect;
+    r.failure_message = "Failed to connect to fake.test port 80";
+    a.transport.responses = {r};
+    CHECK(a.run({"-a", kAgent, "hi"}) == 7);
+    const std::string err = a.err.read();
+    CHECK(err.find("error: sending the message failed: Failed to connect") != std::string::npos);
+    CHECK(err.find("hint: is the server running and reachable at http://fake.test?") !=
+          std::string::npos);
+    CHECK(a.out.read().empty());
+}
+
+TEST_CASE("metrics count the bytes that reached stdout once", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    r.reads = {content("abc"), content("def"), kStop};
+    a.transport.responses = {r};
+    CHECK(a.run({"--metrics=json", "-a", kAgent, "hi"}) == 0);
+    CHECK(a.out.read() == "abcdef\n");
+    const std::string err = a.err.read();
+    rapidjson::Document m;
+    m.Parse(err.c_str());
+    REQUIRE(m.IsObject());
+    CHECK(m["bytes_out"].GetInt() == 7);
+    CHECK(m["events"]["content"].GetInt() == 2);
+    CHECK(m["events"]["status"].GetInt() == 1);  // "thinking" travels the chain like the rest
+    CHECK(m["ttft_ms"].GetDouble() > 0);
+}
