@@ -72,3 +72,19 @@ TEST_CASE("--help > /dev/full is an error too", "[e2e][output]") {
     CHECK(r.exit_code == 10);
     CHECK(contains(r.err, "writing to stdout failed"));
 }
+
+TEST_CASE("--help and --version into a pipe already closed: exit 0, as curl", "[e2e][output]") {
+    // `(sleep .3; letta-stream --help) | true`: the reader is gone before the first write, so
+    // the write is EPIPE, and SIGPIPE (ignored first thing in main) must not kill us with 141.
+    for (const char* flag : {"--help", "--version"}) {
+        ls_test::ProcessSpec p;
+        p.argv = {
+            "/bin/bash", "-c",
+            std::string("(sleep 0.3; exec \"$0\" ") + flag + ") | true; exit ${PIPESTATUS[0]}",
+            LS_BINARY};
+        const auto r = ls_test::run_process(p);
+        INFO(flag << ": " << ls_test::describe(r));
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.empty());
+    }
+}
