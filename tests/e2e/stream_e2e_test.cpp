@@ -1,6 +1,11 @@
 // End to end: the real binary streams every recorded fixture (and generated streams) from the
 // fake server over loopback, in every framing the server can produce.
+#include <rapidjson/document.h>
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string_view>
+#include <vector>
 
 #include "e2e.hpp"
 #include "support/fixture_oracle.hpp"
@@ -65,11 +70,40 @@ TEST_CASE("the reply appears token by token, not at the end", "[e2e]") {
     const double first = r.out_chunks.front().t_ms;
     const double last = r.out_chunks.back().t_ms;
     CHECK(last - first > 300);  // spread over the stream, not one block at exit
-    // Every chunk (but the final newline) ends on a token boundary the server sent.
     std::string joined;
     for (auto& c : r.out_chunks)
         joined += c.bytes;
     CHECK(joined == r.out);
+
+    // Every chunk (but the final newline) ends on a token boundary the server sent. The same
+    // scenario with -j gives the server's deltas, one content line each (the stream is
+    // generated deterministically).
+    auto j = run(&server, {"-j", "-a", kAgentId, "Explain quantum computing"});
+    REQUIRE(j.exit_code == 0);
+    std::vector<std::size_t> boundaries;
+    std::size_t offset = 0;
+    for (std::size_t pos = 0; pos < j.out.size();) {
+        const std::size_t nl = j.out.find('\n', pos);
+        REQUIRE(nl != std::string::npos);
+        rapidjson::Document d;
+        d.Parse(j.out.data() + pos, nl - pos);
+        REQUIRE_FALSE(d.HasParseError());
+        if (std::string_view(d["type"].GetString()) == "content") {
+            offset += d["content"].GetStringLength();
+            boundaries.push_back(offset);
+        }
+        pos = nl + 1;
+    }
+    REQUIRE(boundaries.size() == 30);
+    REQUIRE(offset + 1 == r.out.size());  // the text output is the deltas plus a newline
+    std::size_t end = 0;
+    for (std::size_t i = 0; i < r.out_chunks.size(); ++i) {
+        end += r.out_chunks[i].bytes.size();
+        if (end == r.out.size() && r.out_chunks[i].bytes.back() == '\n' && end - 1 == offset)
+            continue;  // the final newline (possibly in the same write as the last token)
+        INFO("chunk " << i << " ends at byte " << end);
+        CHECK(std::find(boundaries.begin(), boundaries.end(), end) != boundaries.end());
+    }
 }
 
 TEST_CASE("reasoning and tool steps never reach stdout", "[e2e]") {
