@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -42,7 +41,9 @@ class Histogram {
     double quantile(double q) const noexcept {
         if (total_ == 0) return 0.0;
         q = std::clamp(q, 0.0, 1.0);
-        auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total_)));
+        const double exact_rank = q * static_cast<double>(total_);  // ceil(), without libm
+        auto rank = static_cast<std::uint64_t>(exact_rank);
+        if (static_cast<double>(rank) < exact_rank) ++rank;
         rank = std::clamp<std::uint64_t>(rank, 1, total_);
         std::uint64_t seen = 0;
         for (std::size_t i = 0; i < bucket_count; ++i) {

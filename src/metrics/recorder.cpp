@@ -1,7 +1,7 @@
 #include "metrics/recorder.hpp"
 
 #include <algorithm>
-#include <cmath>
+#include <cstdint>
 
 namespace letta_stream::metrics {
 namespace {
@@ -18,13 +18,22 @@ constexpr bool is_space(unsigned char c) noexcept {
     return c == ' ' || (c >= '\t' && c <= '\r');  // \t \n \v \f \r
 }
 
+// std::llround for x > 0 (halves away from zero) without libm; beyond int64 (or +inf): the
+// largest int64, where llround's result is unspecified. Truncate, then compare the exact
+// fractional part, so 0.49999999999999994 stays 0 (x + 0.5 would round it up to 1).
+constexpr std::int64_t round_positive(double x) noexcept {
+    if (!(x < 9223372036854775808.0)) return INT64_MAX;  // 2^63
+    const auto i = static_cast<std::int64_t>(x);
+    return x - static_cast<double>(i) >= 0.5 ? i + 1 : i;
+}
+
 }  // namespace
 
 Recorder::Recorder(const util::Clock& clock, std::int64_t start_ns, double stall_threshold_ms)
     : clock_(clock),
       start_ns_(start_ns),
       stall_threshold_ms_(stall_threshold_ms > 0 ? stall_threshold_ms : 0),
-      stall_threshold_ns_(stall_threshold_ms > 0 ? std::llround(stall_threshold_ms * 1e6) : 0) {}
+      stall_threshold_ns_(stall_threshold_ms > 0 ? round_positive(stall_threshold_ms * 1e6) : 0) {}
 
 void Recorder::response_head(long http_status) noexcept {
     head_ns_ = elapsed_ns();

@@ -2,7 +2,8 @@
 
 #include <rapidjson/stringbuffer.h>
 
-#include <cmath>
+#include <cmath>  // std::isfinite (a builtin: no libm)
+#include <cstdint>
 #include <cstdio>
 #include <initializer_list>
 #include <string_view>
@@ -80,8 +81,19 @@ void add(std::string& body, const std::string& part) {
     body += part;
 }
 
+// std::round (halves away from zero) without libm. From 2^52 on every double is an integer;
+// below, truncation toward zero leaves an exactly representable fraction to compare. x * 0.0
+// keeps the sign of a zero result, as std::round does (-0.3 -> -0.0).
+double round_half_away(double x) {
+    if (!(x < 4503599627370496.0 && x > -4503599627370496.0)) return x;  // ±2^52, inf, NaN
+    const auto i = static_cast<std::int64_t>(x);
+    const double frac = x - static_cast<double>(i);
+    const std::int64_t r = frac >= 0.5 ? i + 1 : frac <= -0.5 ? i - 1 : i;
+    return r == 0 ? x * 0.0 : static_cast<double>(r);
+}
+
 double round3(double v) {
-    return std::round(v * 1000) / 1000;
+    return round_half_away(v * 1000) / 1000;
 }
 
 }  // namespace
