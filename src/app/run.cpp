@@ -1,6 +1,7 @@
 #include "app/run.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,7 +35,15 @@ namespace letta_stream::app {
 namespace {
 
 bool interrupted(ExitStatus s) {
-    return s == ExitStatus::interrupted || s == ExitStatus::terminated;
+    return s == ExitStatus::interrupted || s == ExitStatus::terminated || s == ExitStatus::hangup;
+}
+
+// Both descriptors are the same terminal (a shell with neither redirected).
+bool same_terminal(int a, int b) {
+    struct stat sa {
+    }, sb{};
+    return ::isatty(a) == 1 && ::isatty(b) == 1 && ::fstat(a, &sa) == 0 && ::fstat(b, &sb) == 0 &&
+           sa.st_rdev == sb.st_rdev;
 }
 
 // A failure the client saw, as the event that carries it down the chain (JSON lines "error").
@@ -59,6 +68,8 @@ class Invocation {
           start_ns_(clock_.now_ns()) {}
 
     int execute(const std::vector<std::string>& args) {
+        // Before the prompt is read from stdin: a signal then ends the run like any other.
+        if (context_.install_signals) signals::install();
         cli::ParseResult parsed = cli::parse(args, context_.env);
         switch (parsed.action) {
             case cli::ParseResult::Action::help:
@@ -88,9 +99,7 @@ class Invocation {
         }
 
         otid_ = util::uuid4();
-        if (context_.install_signals) signals::install();
-        cancel_ = transport::CancelToken(context_.signal != nullptr ? context_.signal
-                                                                    : signals::received());
+        cancel_ = transport::CancelToken(signal_);
         compose();
 
         std::unique_ptr<transport::Transport> own;
@@ -134,13 +143,17 @@ class Invocation {
         if (opts_.metrics != cli::MetricsFormat::none || metrics_fd_ >= 0)
             recorder_.emplace(clock_, start_ns_);
         chain_->add(recorder_ ? &*recorder_ : nullptr);
-        // The waiting line is for people watching a terminal; traces and -q rule it out.
-        if (::isatty(context_.err_fd) == 1 && !opts_.quiet && !opts_.verbose) {
+        // The waiting line is for people watching a terminal that can redraw a line; traces and
+        // -q rule it out.
+        if (::isatty(context_.err_fd) == 1 && !dumb_terminal() && !opts_.quiet && !opts_.verbose) {
             std::string who = opts_.agent.empty() ? opts_.conversation : opts_.agent;
             if (who.size() > 24) who = who.substr(0, 22) + "..";  // one line on any terminal
-            progress_.emplace(err_, clock_, "waiting for " + who, stderr_color());
+            progress_.emplace(
+                err_, clock_, "waiting for " + who, stderr_color(),
+                output::Progress::Shown{opts_.json, opts_.show_reasoning, opts_.show_tools});
             chain_->add(&*progress_);
         }
+        if (same_terminal(context_.out_fd, context_.err_fd)) err_.share_terminal_with(&counted_);
         chain_->add(&notices_);
 
         if (opts_.json)
@@ -163,9 +176,15 @@ class Invocation {
     }
 
     bool stderr_color() const {
-        // no-color.org: NO_COLOR set to a non-empty value disables colour.
+        // no-color.org: NO_COLOR set to a non-empty value disables colour; so does TERM=dumb.
         const auto no_color = context_.env.getenv("NO_COLOR");
-        return ::isatty(context_.err_fd) == 1 && (!no_color || no_color->empty());
+        return ::isatty(context_.err_fd) == 1 && !dumb_terminal() &&
+               (!no_color || no_color->empty());
+    }
+
+    bool dumb_terminal() const {
+        const auto term = context_.env.getenv("TERM");
+        return term && *term == "dumb";
     }
 
     session::Outcome lookup_agent(transport::Transport& transport, std::string& agent_id) {
@@ -204,7 +223,10 @@ class Invocation {
         if (recorder_) recorder_->request_sent();
         transport.start(request, exchange);
         transport.run();
-        return session::to_outcome(chain_->attempt(), "sending the message", opts_.base_url);
+        session::Attempt& attempt = chain_->attempt();
+        if (cancel_.cancelled() && attempt.cancelled_by == 0)  // e.g. while stdout was blocked
+            attempt.cancelled_by = cancel_.reason();
+        return session::to_outcome(attempt, "sending the message", opts_.base_url);
     }
 
     // Every path after parsing ends here: the closing output (final newline or "done" line),
@@ -231,7 +253,10 @@ class Invocation {
         return to_int(outcome.status);
     }
 
-    void report_metrics(const session::Outcome& outcome) {
+    // The report on stderr and/or in --metrics-file. A file that cannot be written is an
+    // output failure (exit 10) when the turn itself succeeded, else a warning: a CI job that
+    // asked for the file notices either way, and the turn's own failure keeps its status.
+    void report_metrics(session::Outcome& outcome) {
         if (!recorder_) return;
         recorder_->finish(to_int(outcome.status), to_string(outcome.status),
                           chain_->attempt().stop_reason);
@@ -240,19 +265,37 @@ class Invocation {
             err_.raw(metrics::render_text(summary, stderr_color()));
         else if (opts_.metrics == cli::MetricsFormat::json)
             err_.raw(metrics::render_json(summary));
-        if (metrics_fd_ >= 0) {
-            const auto written = output::FdWriter(metrics_fd_).write(metrics::render_json(summary));
-            const int error = !written.ok() ? written.error : ::close(metrics_fd_) != 0 ? errno : 0;
-            if (!written.ok()) ::close(metrics_fd_);
-            if (error != 0)
-                err_.warning("could not write --metrics-file " + opts_.metrics_file + ": " +
-                             std::strerror(error));
-            metrics_fd_ = -1;
-        }
+        if (metrics_fd_ < 0) return;
+        const int error = write_metrics_file(metrics::render_json(summary));
+        if (error == 0) return;
+        const std::string what =
+            "could not write --metrics-file " + opts_.metrics_file + ": " + std::strerror(error);
+        if (outcome.ok())
+            outcome = {ExitStatus::output, what, "check free disk space and the path"};
+        else
+            err_.warning(what);
     }
 
-    // A usage error still ends JSON-lines output properly when -j was given.
+    // Writes and closes the metrics file; 0 or the errno of the failure.
+    int write_metrics_file(const std::string& json) {
+        const auto written = output::FdWriter(metrics_fd_).write(json);
+        const int error = !written.ok() ? written.error : ::close(metrics_fd_) != 0 ? errno : 0;
+        if (!written.ok()) ::close(metrics_fd_);
+        metrics_fd_ = -1;
+        return error;
+    }
+
+    // A usage error still ends JSON-lines output properly when -j was given, and still writes
+    // the --metrics-file report when the file was named (it is truncated at start on every path).
     int usage_error(int code, const std::string& message, const std::string& hint) {
+        if (!opts_.metrics_file.empty() && metrics_fd_ < 0)
+            metrics_fd_ =
+                ::open(opts_.metrics_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (metrics_fd_ >= 0) {
+            metrics::Recorder usage(clock_, start_ns_);
+            usage.finish(code, to_string(static_cast<ExitStatus>(code)));
+            write_metrics_file(metrics::render_json(usage.summary()));
+        }
         if (opts_.json) {
             output::JsonlFormatter jsonl(clock_, start_ns_);
             output::Pipeline pipeline(jsonl, out_writer_);
@@ -267,6 +310,8 @@ class Invocation {
     }
 
     const Context& context_;
+    const volatile std::sig_atomic_t* signal_ =
+        context_.signal != nullptr ? context_.signal : signals::received();
     util::SteadyClock steady_;
     const util::Clock& clock_;
     output::Stderr err_;
@@ -277,7 +322,7 @@ class Invocation {
     transport::CancelToken cancel_;
     protocol::LettaDecoder decoder_;
 
-    output::FdWriter out_writer_{context_.out_fd};
+    output::FdWriter out_writer_{context_.out_fd, signal_};
     output::CountingWriter counted_{out_writer_, [this](std::uint64_t bytes) {
                                         if (recorder_) recorder_->output_written(bytes);
                                     }};

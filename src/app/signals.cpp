@@ -37,9 +37,12 @@ void install() {
     struct sigaction sa {};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
+    // No SA_RESTART: a write(2) blocked on a reader that stopped reading must return EINTR, so
+    // that the tool can end (every loop around a system call here handles EINTR).
+    sa.sa_flags = 0;
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
 }
 
 int wake_fd() noexcept {

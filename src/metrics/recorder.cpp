@@ -41,6 +41,7 @@ void Recorder::response_head(long http_status) noexcept {
 }
 
 void Recorder::on_event(const stream::Event& event) {
+    if (event.kind == stream::Kind::error && event.client) return;  // not a stream event
     auto kind = static_cast<std::size_t>(event.kind);
     if (kind >= kind_count) kind = static_cast<std::size_t>(stream::Kind::unknown);
     ++events_by_kind_[kind];

@@ -1,5 +1,6 @@
 #include "output/narrator.hpp"
 
+#include "util/terminal_text.hpp"
 #include "util/utf8.hpp"
 
 namespace letta_stream::output {
@@ -9,10 +10,12 @@ constexpr std::string_view kDim = "\x1b[2m";
 constexpr std::string_view kReset = "\x1b[0m";
 }  // namespace
 
+// Server text never reaches the terminal raw: an escape sequence in a tool result (fetched web
+// content, say) could clear the screen, retitle the window or write the clipboard (OSC 52).
 void Narrator::put(std::string_view text) {
     if (text.empty()) return;
     if (color_) pending_.append(kDim);
-    pending_.append(text);
+    util::append_terminal_safe(pending_, text);
     if (color_) pending_.append(kReset);
 }
 

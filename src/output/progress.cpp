@@ -5,11 +5,13 @@
 
 namespace letta_stream::output {
 
-Progress::Progress(Stderr& err, const util::Clock& clock, std::string label, bool color)
+Progress::Progress(Stderr& err, const util::Clock& clock, std::string label, bool color,
+                   Shown shown)
     : err_(err),
       clock_(clock),
       label_(std::move(label)),
       color_(color),
+      shown_(shown),
       start_ns_(clock.now_ns()) {}
 
 void Progress::tick() {
@@ -49,15 +51,36 @@ int Progress::next_tick_ms() const {
 }
 
 void Progress::on_event(const stream::Event& event) {
+    using stream::Kind;
+    if (stopped_) return;
     switch (event.kind) {
-        case stream::Kind::status:
+        case Kind::status:
             set_phase(std::string(event.name));
             return;
-        case stream::Kind::ping:
-        case stream::Kind::malformed:
+        case Kind::ping:
+        case Kind::malformed:
             return;
         default:
-            stop();
+            break;
+    }
+    if (shown_.everything) return stop();
+    switch (event.kind) {
+        case Kind::reasoning:
+            if (shown_.reasoning) return stop();
+            if (phase_ != "reasoning") set_phase("reasoning");
+            return;
+        case Kind::tool_call:
+        case Kind::tool_result:
+        case Kind::approval_request:
+            if (shown_.tools) return stop();
+            if (phase_ != "running tools") set_phase("running tools");
+            return;
+        case Kind::usage:
+        case Kind::unknown:
+        case Kind::done:
+            return;  // nothing the user sees
+        default:
+            stop();  // content, an error, the end of the run
     }
 }
 

@@ -13,12 +13,23 @@
 
 namespace letta_stream::output {
 
+// What the user will see of the stream: the progress line stays (with a phase such as
+// "reasoning") until something visible arrives. `everything`: any event is visible (JSON lines).
+struct ProgressShown {
+    bool everything = true;
+    bool reasoning = false;
+    bool tools = false;
+};
+
 class Progress final : public stream::Sink {
   public:
     static constexpr int kFirstDrawMs = 300;  // fast replies never see it
     static constexpr int kRedrawMs = 100;
 
-    Progress(Stderr& err, const util::Clock& clock, std::string label, bool color);
+    using Shown = ProgressShown;
+
+    Progress(Stderr& err, const util::Clock& clock, std::string label, bool color,
+             Shown shown = {});
 
     // The phase shown after the label: "connecting", "thinking", ...
     void set_phase(std::string phase) { phase_ = std::move(phase); }
@@ -32,8 +43,8 @@ class Progress final : public stream::Sink {
     // The same in milliseconds from now (rounded up); -1 once stopped.
     int next_tick_ms() const;
 
-    // The stream: a status names the phase; anything else but a ping or a skipped event means the
-    // stream has started, and nothing may be drawn over it.
+    // The stream: a status names the phase; hidden reasoning or tool steps name it too; anything
+    // the user sees means nothing may be drawn over it any more.
     void on_event(const stream::Event& event) override;
 
   private:
@@ -42,6 +53,7 @@ class Progress final : public stream::Sink {
     std::string label_;
     std::string phase_ = "connecting";
     bool color_;
+    Shown shown_;
     std::int64_t start_ns_;
     std::int64_t last_draw_ns_ = 0;
     bool drawn_ = false;

@@ -22,8 +22,16 @@ void Stderr::put(std::string_view s) {
     }
 }
 
+void Stderr::break_stdout_line() {
+    if (stdout_ == nullptr || stdout_->at_line_start() || stdout_->bytes() == stdout_broken_at_)
+        return;
+    put("\n");
+    stdout_broken_at_ = stdout_->bytes();
+}
+
 void Stderr::start_line() {
     if (progress_drawn_) erase_progress();
+    break_stdout_line();
     if (open_line_) {
         put("\n");
         open_line_ = false;
@@ -68,6 +76,7 @@ void Stderr::raw(std::string_view text) {
 void Stderr::narrate(std::string_view bytes) {
     if (bytes.empty()) return;
     if (progress_drawn_) erase_progress();
+    if (!open_line_) break_stdout_line();
     put(bytes);
     open_line_ = bytes.back() != '\n';
 }

@@ -5,6 +5,7 @@
 // made safe (one line, no control characters). stdout is never touched here.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,10 @@ class Stderr {
     void erase_progress();
     bool progress_drawn() const noexcept { return progress_drawn_; }
 
+    // stdout is the same terminal as stderr: before stderr writes, end a line of reply text that
+    // stdout left open, so that "reasoning: ..." or a warning starts on a line of its own.
+    void share_terminal_with(const CountingWriter* out) noexcept { stdout_ = out; }
+
   private:
     struct NarrationWriter final : Writer {
         explicit NarrationWriter(Stderr& s) : owner(s) {}
@@ -55,6 +60,7 @@ class Stderr {
     };
 
     void start_line();  // erase the progress line, end an open narration line
+    void break_stdout_line();
     void write_line(std::string_view a, std::string_view b, std::string_view c = {},
                     std::string_view d = {});
     void put(std::string_view bytes);
@@ -65,6 +71,8 @@ class Stderr {
     bool open_line_ = false;  // narration ended without a newline
     bool progress_drawn_ = false;
     NarrationWriter narration_;
+    const CountingWriter* stdout_ = nullptr;
+    std::uint64_t stdout_broken_at_ = 0;  // stdout's byte count when we last ended its line
     std::string line_;
 };
 

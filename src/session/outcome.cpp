@@ -91,8 +91,10 @@ Outcome from_http_status(long status, const protocol::ApiError& error, std::stri
 }
 
 Outcome interrupted_by(int signal) {
-    return {
-        signal == SIGTERM ? ExitStatus::terminated : ExitStatus::interrupted, "interrupted", {}};
+    const ExitStatus s = signal == SIGTERM  ? ExitStatus::terminated
+                         : signal == SIGHUP ? ExitStatus::hangup
+                                            : ExitStatus::interrupted;
+    return {s, "interrupted", {}};
 }
 
 ExitStatus status_for_stop_reason(std::string_view r) noexcept {

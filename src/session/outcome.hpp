@@ -41,7 +41,8 @@ Outcome from_transport(const transport::Result& result, std::string_view what,
 Outcome from_http_status(long status, const protocol::ApiError& error, std::string_view what,
                          std::string_view retry_after);
 
-// SIGINT → 130, SIGTERM → 143 (the message is never printed; the status says it all).
+// SIGINT → 130, SIGTERM → 143, SIGHUP → 129 (the message is never printed; the status says
+// it all).
 Outcome interrupted_by(int signal);
 
 // Exit status for a Letta stop_reason ("end_turn" → ok, "max_steps" → stopped, ...).

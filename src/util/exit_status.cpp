@@ -26,6 +26,8 @@ std::string_view to_string(ExitStatus s) noexcept {
             return "stopped";
         case ExitStatus::output:
             return "output";
+        case ExitStatus::hangup:
+            return "hangup";
         case ExitStatus::interrupted:
             return "interrupted";
         case ExitStatus::terminated:

@@ -67,13 +67,13 @@ TEST_CASE("SIGINT while waiting for the first byte", "[e2e][output]") {
     CHECK(r.elapsed_ms < 4000);
 }
 
-TEST_CASE("--help > /dev/full is an error too", "[e2e][output]") {
+TEST_CASE("help written to /dev/full is an error too", "[e2e][output]") {
     auto r = run(nullptr, {"--help"}, {.stdout_path = "/dev/full", .with_key = false});
     CHECK(r.exit_code == 10);
     CHECK(contains(r.err, "writing to stdout failed"));
 }
 
-TEST_CASE("--help and --version into a pipe already closed: exit 0, as curl", "[e2e][output]") {
+TEST_CASE("help and version into a pipe already closed: exit 0, as curl", "[e2e][output]") {
     // `(sleep .3; letta-stream --help) | true`: the reader is gone before the first write, so
     // the write is EPIPE, and SIGPIPE (ignored first thing in main) must not kill us with 141.
     for (const char* flag : {"--help", "--version"}) {

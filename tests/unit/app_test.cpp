@@ -1,6 +1,8 @@
 // app::run in-process: the whole program against a FakeTransport and a ManualClock — the
 // request it sends, stdout, stderr and the exit status — with no sockets and no sleeping.
+#include <fcntl.h>
 #include <rapidjson/document.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -112,7 +114,7 @@ TEST_CASE("an agent name is looked up first, then the turn goes to its id", "[ap
     CHECK(a.transport.requests[1].body.find(kAgent) != std::string::npos);
 }
 
-TEST_CASE("-j: an HTTP error is an error line and the done line; exit 3", "[app]") {
+TEST_CASE("with -j, an HTTP error is an error line and the done line; exit 3", "[app]") {
     App a;
     ls_test::FakeResponse r;
     r.status = 401;
@@ -196,4 +198,97 @@ TEST_CASE("metrics count the bytes that reached stdout once", "[app]") {
     CHECK(m["events"]["content"].GetInt() == 2);
     CHECK(m["events"]["status"].GetInt() == 1);  // "thinking" travels the chain like the rest
     CHECK(m["ttft_ms"].GetDouble() > 0);
+}
+
+TEST_CASE("-m: the report comes first, the error and its hint are the last two lines", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    r.status = 500;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.reads = {R"({"detail":"boom"})"};
+    a.transport.responses = {r};
+    CHECK(a.run({"-m", "-a", kAgent, "hi"}) == 8);
+    std::string err = a.err.read();
+    REQUIRE(err.size() > 2);
+    err.pop_back();
+    const auto hint = err.rfind('\n');
+    const auto error = err.rfind('\n', hint - 1);
+    CHECK(err.substr(hint + 1).rfind("letta-stream: hint: ", 0) == 0);
+    CHECK(err.substr(error + 1, hint - error - 1) ==
+          "letta-stream: error: sending the message failed: HTTP 500: boom");
+    CHECK(err.find("letta-stream metrics") == 0);
+    CHECK(err.find("events    error") == std::string::npos);  // a client error is no event
+}
+
+TEST_CASE("a --metrics-file that cannot be written fails a turn that succeeded: exit 10", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    r.reads = {content("ok"), kStop};
+    a.transport.responses = {r};
+    CHECK(a.run({"--metrics-file", "/dev/full", "-a", kAgent, "hi"}) == 10);
+    CHECK(a.out.read() == "ok\n");
+    CHECK(a.err.read().find("letta-stream: error: could not write --metrics-file /dev/full: No "
+                            "space left on device") == 0);
+
+    App failed;  // the turn's own failure keeps its status; the file is a warning then
+    ls_test::FakeResponse missing;
+    missing.status = 404;
+    missing.headers = {};
+    missing.reads = {R"({"detail":"no"})"};
+    failed.transport.responses = {missing};
+    CHECK(failed.run({"--metrics-file", "/dev/full", "-a", kAgent, "hi"}) == 4);
+    CHECK(failed.err.read().find("warning: could not write --metrics-file") != std::string::npos);
+}
+
+namespace {
+
+// A pseudo-terminal for stderr: what a person at a terminal sees.
+struct Pty {
+    int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+    int slave = -1;
+    Pty() {
+        REQUIRE(master >= 0);
+        REQUIRE(::grantpt(master) == 0);
+        REQUIRE(::unlockpt(master) == 0);
+        slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY);
+        REQUIRE(slave >= 0);
+        ::fcntl(master, F_SETFL, O_NONBLOCK);
+    }
+    ~Pty() {
+        ::close(slave);
+        ::close(master);
+    }
+    std::string read() const {
+        std::string out;
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(master, buf, sizeof buf)) > 0)
+            out.append(buf, static_cast<std::size_t>(n));
+        return out;
+    }
+};
+
+std::string stderr_on_a_terminal(const char* term) {
+    App a;
+    a.vars["TERM"] = term;
+    ls_test::FakeResponse r;
+    r.reads = {sse(R"({"message_type":"ping"})"), content("ok"), kStop};
+    r.ms_per_read = 400;  // slow enough for the progress line to be drawn after the ping
+    a.transport.responses = {r};
+    Pty pty;
+    ::dup2(pty.slave, a.err.fd);  // stderr is the terminal now
+    CHECK(a.run({"-m", "-a", kAgent, "hi"}) == 0);
+    return pty.read();
+}
+
+}  // namespace
+
+TEST_CASE("TERM=dumb: no colour and no progress line on a terminal", "[app]") {
+    const std::string smart = stderr_on_a_terminal("xterm-256color");
+    CHECK(smart.find("\x1b[2m") != std::string::npos);      // dimmed labels
+    CHECK(smart.find("waiting for") != std::string::npos);  // the progress line
+    const std::string dumb = stderr_on_a_terminal("dumb");
+    CHECK(dumb.find('\x1b') == std::string::npos);
+    CHECK(dumb.find("waiting for") == std::string::npos);
+    CHECK(dumb.find("letta-stream metrics") != std::string::npos);
 }

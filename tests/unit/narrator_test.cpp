@@ -72,3 +72,30 @@ TEST_CASE("approval requests and pings", "[narrator]") {
     n.on_event(ev(stream::Kind::stop, {}, "requires_approval"));
     CHECK(n.pending() == "approval needed: delete_file({})\n");
 }
+
+TEST_CASE("server text cannot drive the terminal: escapes and controls become '?'", "[narrator]") {
+    output::Narrator n(true, true, false);
+    n.on_event(ev(stream::Kind::reasoning,
+                  "a\x1b[2Jb\x1b]0;title\x07"
+                  "c\r\nd\re"));
+    stream::Event result = ev(stream::Kind::tool_result,
+                              "\x1b]52;c;ZXZpbA==\x07 \xc2\x9b"
+                              "31m");
+    result.status = "success";
+    n.on_event(result);
+    n.on_event(ev(stream::Kind::tool_call, "{}", "na\x1bme", "c1"));
+    n.finish({});
+    const std::string& out = n.pending();
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK(out.find('\x07') == std::string::npos);
+    CHECK(out.find("\xc2\x9b") == std::string::npos);  // C1 CSI
+    CHECK(out.find("reasoning: a?[2Jb?]0;title?c\nd?e\n") == 0);
+    CHECK(out.find("tool result: ?]52;c;ZXZpbA==? ?31m\n") != std::string::npos);
+    CHECK(out.find("tool: na?me({})\n") != std::string::npos);
+}
+
+TEST_CASE("UTF-8 text passes the terminal filter unchanged", "[narrator]") {
+    output::Narrator n(true, false, false);
+    n.on_event(ev(stream::Kind::reasoning, "Привет — 日本語 🚀\ttab"));
+    CHECK(n.pending() == "reasoning: Привет — 日本語 🚀\ttab");
+}

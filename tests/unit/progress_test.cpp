@@ -76,3 +76,37 @@ TEST_CASE("colour dims the line", "[progress]") {
     CHECK(line.find("\x1b[2mletta-stream:") != std::string::npos);
     CHECK(line.substr(line.size() - 4) == "\x1b[0m");
 }
+
+TEST_CASE("hidden reasoning keeps the line, with its phase; the reply ends it", "[progress]") {
+    Pipe p;
+    util::ManualClock clock;
+    output::Stderr err(p.fds[1]);
+    output::Progress progress(err, clock, "waiting for calc", false, {false, false, false});
+    stream::Event e;
+    e.kind = stream::Kind::reasoning;
+    e.text = "The user asks";
+    progress.on_event(e);
+    clock.advance_ms(400);
+    progress.tick();
+    CHECK(p.drain() == "\r\x1b[2Kletta-stream: waiting for calc reasoning... 0.4 s");
+    e.kind = stream::Kind::tool_call;
+    progress.on_event(e);
+    clock.advance_ms(100);
+    progress.tick();
+    CHECK(p.drain() == "\r\x1b[2Kletta-stream: waiting for calc running tools... 0.5 s");
+    e.kind = stream::Kind::content;
+    progress.on_event(e);
+    CHECK(p.drain() == "\r\x1b[2K");
+    CHECK_FALSE(progress.active());
+}
+
+TEST_CASE("shown reasoning ends the line at once", "[progress]") {
+    Pipe p;
+    util::ManualClock clock;
+    output::Stderr err(p.fds[1]);
+    output::Progress progress(err, clock, "waiting for calc", false, {false, true, false});
+    stream::Event e;
+    e.kind = stream::Kind::reasoning;
+    progress.on_event(e);
+    CHECK_FALSE(progress.active());
+}
