@@ -4,6 +4,9 @@
 
 _letta_stream() {
     local cur prev
+    # The values of the options that take a fixed set, as `letta-stream --help` lists them.
+    local endpoint_values='conversations agents'
+    local metrics_values='text json'
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -11,7 +14,7 @@ _letta_stream() {
     # Options that take a value in the next word.
     case $prev in
         --endpoint)
-            mapfile -t COMPREPLY < <(compgen -W 'conversations agents' -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W "$endpoint_values" -- "$cur")
             return
             ;;
         --api-key-file | --metrics-file)
@@ -29,7 +32,7 @@ _letta_stream() {
     case $cur in
         --metrics=*)
             # bash splits words at '=' by default (COMP_WORDBREAKS), but not always.
-            mapfile -t COMPREPLY < <(compgen -W 'text json' -- "${cur#--metrics=}")
+            mapfile -t COMPREPLY < <(compgen -W "$metrics_values" -- "${cur#--metrics=}")
             [[ $COMP_WORDBREAKS == *=* ]] || COMPREPLY=("${COMPREPLY[@]/#/--metrics=}")
             return
             ;;
@@ -37,7 +40,7 @@ _letta_stream() {
             local opts='-a --agent --conversation --endpoint
                 --base-url --api-key-file --project-id -H --header --connect-timeout
                 --no-stdin --max-prompt-size --max-event-size
-                -j --json -n --no-newline -m --metrics --metrics=json --metrics-file
+                -j --json -n --no-newline -m --metrics --metrics=text --metrics=json --metrics-file
                 --show-reasoning --show-tools
                 -h --help -V --version -v --verbose -q --quiet'
             mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
@@ -47,11 +50,11 @@ _letta_stream() {
 
     # `--metrics=` split by COMP_WORDBREAKS: the words are "--metrics" "=" "partial".
     if [[ $prev == = && $COMP_CWORD -ge 2 && ${COMP_WORDS[COMP_CWORD - 2]} == --metrics ]]; then
-        mapfile -t COMPREPLY < <(compgen -W 'text json' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "$metrics_values" -- "$cur")
         return
     fi
     if [[ $cur == = && $prev == --metrics ]]; then
-        COMPREPLY=(text json)
+        read -ra COMPREPLY <<<"$metrics_values"
         return
     fi
 

@@ -42,8 +42,11 @@ Environment system_environment() {
         return std::string(v);
     };
     env.stdin_is_tty = ::isatty(0) == 1;
-    env.read_stdin = [](std::size_t limit, std::string& out, std::string& error) {
-        return read_fd(0, limit, out, error);
+    // Looked at now, before anything else opens a descriptor: once stdin is closed, the next
+    // open() or pipe() (the signal self-pipe) gets fd 0, and reading "stdin" would read that.
+    const bool stdin_closed = ::fcntl(0, F_GETFD) == -1 && errno == EBADF;
+    env.read_stdin = [stdin_closed](std::size_t limit, std::string& out, std::string& error) {
+        return stdin_closed || read_fd(0, limit, out, error);
     };
     env.read_file = [](const std::string& path, std::string& out, std::string& error) {
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

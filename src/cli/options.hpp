@@ -13,13 +13,15 @@ enum class MetricsFormat : unsigned char { none, text, json };
 
 struct Options {
     // What to talk to.
-    std::string agent;  // "agent-<uuid4>" or a name to look up; may be empty with --conversation
+    std::string agent;  // "agent-<uuid4>" (lower-cased) or a name to look up; may be empty with
+                        // --conversation
     std::string conversation;  // empty: the agent's default conversation
     Route route = Route::conversations;
-    std::string base_url = "https://api.letta.com";  // no trailing slash
+    std::string base_url = "https://api.letta.com";  // lower-case scheme, no trailing / or /v1
     std::string api_key;                             // may be empty (self-hosted without auth)
     std::string project_id;
-    std::vector<std::string> headers;  // validated "Name: value" lines, env first, then -H
+    std::vector<std::string> headers;  // validated "Name: value" lines, env first, then -H;
+                                       // "Name:" (no value) removes that header
 
     // What to say.
     std::string prompt;  // final: argument, stdin, or "argument\n\nstdin"; valid UTF-8

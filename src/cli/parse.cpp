@@ -1,7 +1,6 @@
 // Stage one: syntax. The only file that includes CLI11. Every flag is declared here once; the
 // man page and completion scripts are checked against `--help` by tests/check_flags.sh.
 #include <CLI/CLI.hpp>
-#include <cctype>
 
 #include "cli/parse.hpp"
 #include "util/exit_status.hpp"
@@ -16,11 +15,12 @@ constexpr const char* kDescription =
     "as \"PROMPT\\n\\nSTDIN\". Diagnostics go to stderr. Environment: LETTA_API_KEY,\n"
     "LETTA_BASE_URL, LETTA_PROJECT_ID, LETTA_CUSTOM_HEADERS.";
 
+// Number and name of every util::ExitStatus (the exit_name of the JSON "done" line), checked
+// against the enum by tests/check_exit_statuses.sh.
 constexpr const char* kFooter =
-    "Exit status: 0 ok (also when the reader closes the pipe), 1 the run ended in error,\n"
-    "2 usage, 3 authentication, 4 not found, 5 rate-limited/quota/busy, 6 timeout, 7 network,\n"
-    "8 server error or malformed stream, 9 run stopped early, 10 cannot write output,\n"
-    "130 SIGINT, 143 SIGTERM. See letta-stream(1).";
+    "Exit status: 0 ok (also when the reader closes the pipe), 1 run_error, 2 usage, 3 auth,\n"
+    "4 not_found, 5 rate_limited, 6 timeout, 7 network, 8 server, 9 stopped, 10 output,\n"
+    "129 hangup, 130 interrupted, 143 terminated; see EXIT STATUS in letta-stream(1).";
 
 // Usage first, then the description, then one block per group: the layout of curl and ripgrep
 // rather than CLI11's default.
@@ -66,6 +66,24 @@ class HelpFormatter final : public CLI::Formatter {
     }
 };
 
+constexpr const char* kHelpHint = "try 'letta-stream --help'";
+
+// A usage error found in stage one, before resolve() runs.
+struct SyntaxError {
+    std::string message;
+    std::string hint;
+};
+
+// A single-valued option, bound to no variable: CLI11 keeps every occurrence (TakeAll), so
+// collect() can tell "not given", "given empty" and "given twice" apart.
+CLI::Option* value_option(CLI::App& app, const std::string& names, const std::string& description,
+                          const char* type, const char* group) {
+    return app.add_option(names, CLI::callback_t{}, description, false)
+        ->type_name(type)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->group(group);
+}
+
 void declare(CLI::App& app, RawOptions& raw, bool& version) {
     app.formatter(std::make_shared<HelpFormatter>());
     app.description(kDescription);
@@ -76,53 +94,41 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
     app.add_option("PROMPT", raw.prompt, "The prompt; '-' reads it from stdin");
 
     const char* target = "Agent";
-    app.add_option("-a,--agent", raw.agent, "Agent id (agent-<uuid>) or exact agent name")
-        ->type_name("ID|NAME")
-        ->group(target);
-    app.add_option("--conversation", raw.conversation,
-                   "Conversation id (default: the agent's default one)")
-        ->type_name("ID")
-        ->group(target);
-    app.add_option("--endpoint", raw.endpoint, "Message route: conversations (default) or agents")
-        ->type_name("ROUTE")
-        ->group(target);
+    value_option(app, "-a,--agent", "Agent id (agent-<uuid>) or exact agent name", "ID|NAME",
+                 target);
+    value_option(app, "--conversation", "Conversation id (default: the agent's default one)", "ID",
+                 target);
+    // A fixed set of values is shown as a|b: tests/check_flags.sh compares it with the man page
+    // and the completion scripts.
+    value_option(app, "--endpoint", "Message route (default: conversations)",
+                 "conversations|agents", target);
 
     const char* server = "Server";
-    app.add_option("--base-url", raw.base_url,
-                   "API base URL (env LETTA_BASE_URL, default\n"
-                   "https://api.letta.com)")
-        ->type_name("URL")
-        ->group(server);
-    app.add_option("--api-key-file", raw.api_key_file,
-                   "Read the API key from FILE (default: env LETTA_API_KEY)")
-        ->type_name("FILE")
-        ->group(server);
-    app.add_option("--project-id", raw.project_id, "Send X-Project-Id (env LETTA_PROJECT_ID)")
-        ->type_name("ID")
-        ->group(server);
+    value_option(app, "--base-url",
+                 "API base URL (env LETTA_BASE_URL, default\n"
+                 "https://api.letta.com)",
+                 "URL", server);
+    value_option(app, "--api-key-file", "Read the API key from FILE (default: env LETTA_API_KEY)",
+                 "FILE", server);
+    value_option(app, "--project-id", "Send X-Project-Id (env LETTA_PROJECT_ID)", "ID", server);
     app.add_option("-H,--header", raw.headers,
-                   "Extra request header, repeatable (env LETTA_CUSTOM_HEADERS)")
+                   "Extra request header, repeatable (env LETTA_CUSTOM_HEADERS);\n"
+                   "replaces a header of ours with the same name")
         ->type_name("'NAME: VALUE'")
         ->expected(1)
         ->allow_extra_args(false)  // `-H 'A: b' "prompt"`: the prompt is not a second header
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->group(server);
-    app.add_option("--connect-timeout", raw.connect_timeout,
-                   "Give up connecting after SECONDS (default 30)")
-        ->type_name("SECONDS")
-        ->group(server);
+    value_option(app, "--connect-timeout", "Give up connecting after SECONDS (default 30)",
+                 "SECONDS", server);
 
     const char* input = "Input";
     app.add_flag("--no-stdin", raw.no_stdin, "Never read stdin, even when it is a pipe")
         ->group(input);
-    app.add_option("--max-prompt-size", raw.max_prompt_size,
-                   "Refuse prompts larger than BYTES (default 4M)")
-        ->type_name("BYTES")
-        ->group(input);
-    app.add_option("--max-event-size", raw.max_event_size,
-                   "Fail on a stream event larger than BYTES (default 16M)")
-        ->type_name("BYTES")
-        ->group(input);
+    value_option(app, "--max-prompt-size", "Refuse prompts larger than BYTES (default 4M)", "BYTES",
+                 input);
+    value_option(app, "--max-event-size", "Fail on a stream event larger than BYTES (default 16M)",
+                 "BYTES", input);
 
     const char* output = "Output";
     app.add_flag("-j,--json", raw.json,
@@ -132,13 +138,11 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
                  "Do not add a final newline to a reply that lacks one")
         ->group(output);
     app.add_flag("-m{text},--metrics{text}", raw.metrics,
-                 "Report timings and token counts on stderr at the end;\n"
-                 "--metrics=json prints them as one JSON line")
-        ->type_name("[=json]")
+                 "Report timings and token counts on stderr at the end,\n"
+                 "as text (the default) or as one JSON line (=json)")
+        ->type_name("[=text|json]")
         ->group(output);
-    app.add_option("--metrics-file", raw.metrics_file, "Write the metrics report as JSON to FILE")
-        ->type_name("FILE")
-        ->group(output);
+    value_option(app, "--metrics-file", "Write the metrics report as JSON to FILE", "FILE", output);
     app.add_flag("--show-reasoning", raw.show_reasoning,
                  "Print the agent's reasoning to stderr as it streams")
         ->group(output);
@@ -149,8 +153,173 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
     app.add_flag("-v,--verbose", raw.verbose,
                  "Trace requests and stream events on stderr (keys redacted)")
         ->group(general);
-    app.add_flag("-q,--quiet", raw.quiet, "No warnings or progress line on stderr; errors still show")
+    app.add_flag("-q,--quiet", raw.quiet,
+                 "No warnings or progress line on stderr; errors still show")
         ->group(general);
+}
+
+const CLI::Option* find_option(const CLI::App& app, std::string_view name, bool long_name) {
+    for (const CLI::Option* opt : app.get_options())
+        if (long_name ? opt->check_lname(std::string(name)) : opt->check_sname(std::string(name)))
+            return opt;
+    return nullptr;
+}
+
+bool takes_value(const CLI::Option* opt) {
+    return opt->get_items_expected_max() > 0;
+}
+
+// -m/--metrics: a flag whose value can only be attached, as in --metrics=json.
+bool takes_attached_value(const CLI::Option* opt) {
+    return opt->get_type_name().rfind("[=", 0) == 0;
+}
+
+// The arguments as CLI11 should see them, and whether -j/--json is among the options.
+struct Scanned {
+    std::vector<std::string> args;
+    bool json = false;
+};
+
+// How many of the following arguments the short-option cluster `arg` ("-ja") takes as its value:
+// 1 when its last letter is an option that takes a value, 0 otherwise. Notes a -j on the way.
+int scan_short_cluster(const CLI::App& app, std::string_view arg, Scanned& out) {
+    for (std::size_t i = 1; i < arg.size(); ++i) {
+        const CLI::Option* opt = find_option(app, arg.substr(i, 1), false);
+        if (opt == nullptr) return 0;  // unknown, or a number such as -5: CLI11 decides
+        if (takes_value(opt)) return i + 1 == arg.size() ? 1 : 0;  // -aNAME: the rest is the value
+        if (opt->check_lname("json")) out.json = true;
+    }
+    return 0;
+}
+
+// One `--name` or `--name=value`; returns how many of the following arguments are its value.
+// `--name=value` is rewritten as `--name` `value`: CLI11 2.1 reads `--agent=` as a bare `--agent`
+// and then takes the next word as its value, so `--agent= "Summarize"` used the prompt as the
+// agent. An attached empty value must stay a value. Flags refuse an attached value (CLI11 would
+// read --json=no as "off"), and --metrics= an empty one.
+int scan_long_option(const CLI::App& app, const std::string& arg, Scanned& out) {
+    const auto eq = arg.find('=');
+    const std::string flag = arg.substr(0, eq);
+    const CLI::Option* opt = find_option(app, std::string_view(flag).substr(2), true);
+    if (opt == nullptr) return 0;  // unknown: CLI11 reports it
+    if (eq == std::string::npos) {
+        if (opt->check_lname("json")) out.json = true;
+        return takes_value(opt) ? 1 : 0;
+    }
+    if (takes_value(opt)) {
+        out.args.back() = flag;
+        out.args.push_back(arg.substr(eq + 1));
+    } else if (!takes_attached_value(opt)) {
+        throw SyntaxError{flag + " takes no value", "write " + flag + " alone; " + kHelpHint};
+    } else if (eq + 1 == arg.size()) {
+        throw SyntaxError{"invalid " + flag + " format ''", metrics_hint};
+    }
+    return 0;
+}
+
+// The arguments for CLI11, walked as CLI11 will walk them so that an option's value (`-a --x=`)
+// is never mistaken for an option, and nothing after `--` is touched.
+void split_attached_values(const CLI::App& app, const std::vector<std::string>& args,
+                           Scanned& out) {
+    int value_words = 0;  // following arguments that are the previous option's value
+    bool positional_only = false;
+    for (const std::string& arg : args) {
+        out.args.push_back(arg);
+        if (value_words > 0 || positional_only || arg.size() < 2 || arg[0] != '-') {
+            value_words = std::max(value_words - 1, 0);
+        } else if (arg == "--") {
+            positional_only = true;
+        } else if (arg[1] == '-') {
+            value_words = scan_long_option(app, arg, out);
+        } else {
+            value_words = scan_short_cluster(app, arg, out);
+        }
+    }
+}
+
+// The single-valued options and where each goes; -H/--header is bound directly (repeatable).
+struct Binding {
+    const char* name;
+    std::optional<std::string> RawOptions::*field;
+};
+constexpr Binding kBindings[] = {
+    {"--agent", &RawOptions::agent},
+    {"--conversation", &RawOptions::conversation},
+    {"--endpoint", &RawOptions::endpoint},
+    {"--base-url", &RawOptions::base_url},
+    {"--api-key-file", &RawOptions::api_key_file},
+    {"--project-id", &RawOptions::project_id},
+    {"--connect-timeout", &RawOptions::connect_timeout},
+    {"--max-prompt-size", &RawOptions::max_prompt_size},
+    {"--max-event-size", &RawOptions::max_event_size},
+    {"--metrics-file", &RawOptions::metrics_file},
+};
+
+void collect(const CLI::App& app, RawOptions& raw) {
+    for (const Binding& b : kBindings) {
+        const auto& given = app.get_option(b.name)->results();
+        if (given.size() > 1)
+            throw SyntaxError{std::string(b.name) + " was given more than once",
+                              "give " + std::string(b.name) + " once"};
+        if (given.size() == 1) raw.*b.field = given.front();
+    }
+}
+
+// The option a CLI11 message is about: CLI11 starts its messages with the option's name.
+const CLI::Option* option_named_in(const CLI::App& app, std::string_view what) {
+    for (const CLI::Option* opt : app.get_options()) {
+        const std::string name = opt->get_name();
+        if (opt->get_positional() || what.rfind(name, 0) != 0) continue;
+        if (what.size() == name.size() || what[name.size()] == ':' || what[name.size()] == ' ')
+            return opt;
+    }
+    return nullptr;
+}
+
+SyntaxError unexpected_arguments(const CLI::App& app) {
+    for (const std::string& extra : app.remaining()) {
+        if (extra == "--") continue;
+        if (extra.size() > 1 && extra[0] == '-')
+            return {"unknown option " + extra.substr(0, extra.find('=')),
+                    std::string(kHelpHint) + "; put -- before a prompt that starts with '-'"};
+        return {"unexpected argument '" + extra + "' (the prompt is one argument)",
+                "quote a prompt of several words: letta-stream -a AGENT \"your prompt\""};
+    }
+    return {"unexpected arguments", kHelpHint};
+}
+
+// Our own words for every CLI11 parse error: its messages ("At Most 1 required but received 2",
+// "The following argument was not expected") are written for programmers, not for our users.
+SyntaxError explain(const CLI::ParseError& e, const CLI::App& app) {
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) return unexpected_arguments(app);
+    const CLI::Option* opt = option_named_in(app, e.what());
+    const std::string name = opt != nullptr ? opt->get_name() : "";
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr && opt != nullptr) {
+        if (!takes_value(opt)) return {name + " takes no value", "write " + name + " alone"};
+        return {name + " needs a value",
+                "write " + name + " " + opt->get_type_name() + "; " + kHelpHint};
+    }
+    if ((dynamic_cast<const CLI::ConversionError*>(&e) != nullptr ||
+         dynamic_cast<const CLI::ValidationError*>(&e) != nullptr) &&
+        opt != nullptr)
+        return {"invalid value for " + name, kHelpHint};
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr ||
+        dynamic_cast<const CLI::RequiresError*>(&e) != nullptr ||
+        dynamic_cast<const CLI::ExcludesError*>(&e) != nullptr)
+        return {name.empty() ? "missing or conflicting options" : "missing or conflicting " + name,
+                kHelpHint};
+    // Anything else (a value CLI11 could not convert for an unnamed option, HorribleError, ...).
+    return {name.empty() ? "cannot read the command line" : "cannot read " + name, kHelpHint};
+}
+
+ParseResult usage_error(const SyntaxError& e, bool json) {
+    ParseResult result;
+    result.action = ParseResult::Action::error;
+    result.exit_code = to_int(ExitStatus::usage);
+    result.text = e.message;
+    result.hint = e.hint;
+    result.options.json = json;
+    return result;
 }
 
 }  // namespace
@@ -161,35 +330,25 @@ ParseResult parse(const std::vector<std::string>& args, const Environment& env) 
     CLI::App app{"", "letta-stream"};
     declare(app, raw, version);
 
-    ParseResult result;
+    Scanned scanned;
     try {
+        split_attached_values(app, args, scanned);
         // CLI11 wants argv without the program name, in reverse order.
-        std::vector<std::string> rev(args.rbegin(), args.rend());
+        std::vector<std::string> rev(scanned.args.rbegin(), scanned.args.rend());
         app.parse(rev);
+        collect(app, raw);
     } catch (const CLI::CallForHelp&) {
+        ParseResult result;
         result.action = ParseResult::Action::help;
         result.text = app.help();
         return result;
     } catch (const CLI::ParseError& e) {
-        result.action = ParseResult::Action::error;
-        result.exit_code = to_int(ExitStatus::usage);
-        std::string what = e.what();
-        if (!what.empty())
-            what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
-        result.text = what;
-        result.hint = "see letta-stream --help";
-        if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
-            const auto colon = what.rfind(": ");
-            const std::string extra = colon == std::string::npos ? "" : what.substr(colon + 2);
-            if (!extra.empty() && extra[0] == '-')
-                result.text = "unknown option " + extra;
-            else
-                result.hint =
-                    "quote a prompt of several words: letta-stream -a AGENT \"your prompt\"";
-        }
-        return result;
+        return usage_error(explain(e, app), scanned.json);
+    } catch (const SyntaxError& e) {
+        return usage_error(e, scanned.json || raw.json);
     }
     if (version) {
+        ParseResult result;
         result.action = ParseResult::Action::version;
         return result;
     }

@@ -27,26 +27,27 @@ struct Environment {
 
 Environment system_environment();
 
-// Raw values as CLI11 saw them: strings, no validation beyond syntax.
+// Raw values as CLI11 saw them: strings, no validation beyond syntax. nullopt: not given; an
+// empty string: given empty (`--agent ""` or `--agent=`), which resolve() rejects or honours.
 struct RawOptions {
     std::optional<std::string> prompt;  // positional
-    std::string agent;
-    std::string conversation;
-    std::string base_url;
-    std::string api_key_file;
-    std::string project_id;
+    std::optional<std::string> agent;
+    std::optional<std::string> conversation;
+    std::optional<std::string> base_url;
+    std::optional<std::string> api_key_file;
+    std::optional<std::string> project_id;
     std::vector<std::string> headers;
-    std::string endpoint;
-    std::string connect_timeout;
-    std::string max_event_size;
-    std::string max_prompt_size;
+    std::optional<std::string> endpoint;
+    std::optional<std::string> connect_timeout;
+    std::optional<std::string> max_event_size;
+    std::optional<std::string> max_prompt_size;
     bool no_stdin = false;
     bool no_newline = false;
     bool verbose = false;
     bool quiet = false;
     bool json = false;
     std::string metrics;  // "" (off), "text" (bare -m) or the value of --metrics=FORMAT
-    std::string metrics_file;
+    std::optional<std::string> metrics_file;
     bool show_reasoning = false;
     bool show_tools = false;
 };
@@ -61,6 +62,11 @@ struct ParseResult {
     // user asked for JSON lines, so even a usage error can end with a "done" line.
     Options options;
 };
+
+// The hint for a --metrics value that is not a format.
+inline constexpr const char* metrics_hint =
+    "use -m or --metrics=text for text, --metrics=json for "
+    "one JSON line";
 
 // Full parse: syntax, then resolve().
 ParseResult parse(const std::vector<std::string>& args, const Environment& env);

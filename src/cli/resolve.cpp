@@ -6,7 +6,9 @@
 #include "cli/parse.hpp"
 #include "util/exit_status.hpp"
 #include "util/strings.hpp"
+#include "util/url.hpp"
 #include "util/utf8.hpp"
+#include "util/uuid.hpp"
 
 namespace letta_stream::cli {
 
@@ -37,6 +39,12 @@ bool is_token(std::string_view s) {
     return true;
 }
 
+bool has_header(const Options& o, std::string_view name) {
+    for (const auto& h : o.headers)
+        if (util::iequals(std::string_view(h).substr(0, h.find(':')), name)) return true;
+    return false;
+}
+
 void add_header(std::string_view line, std::string_view source, Options& o) {
     line = trim(line);
     const auto colon = line.find(':');
@@ -46,37 +54,59 @@ void add_header(std::string_view line, std::string_view source, Options& o) {
                          "invalid header '" + std::string(line) + "' in " + std::string(source),
                          "write headers as 'Name: value' (one per -H, or one per line in "
                          "LETTA_CUSTOM_HEADERS)"};
-    o.headers.push_back(std::string(name) + ": " + std::string(trim(line.substr(colon + 1))));
+    // "Name:" with nothing after it removes our header of that name (curl's convention).
+    const std::string_view value = trim(line.substr(colon + 1));
+    o.headers.push_back(std::string(name) + (value.empty() ? ":" : ": " + std::string(value)));
 }
 
-void resolve_server(const RawOptions& raw, const Environment& env, Options& o) {
-    std::string url = raw.base_url;
-    std::string source = "--base-url";
-    if (url.empty()) {
-        if (auto v = env.getenv("LETTA_BASE_URL"); v && !trim(*v).empty()) {
-            url = std::string(trim(*v));
-            source = "LETTA_BASE_URL";
-        } else {
-            url = default_base_url;
-        }
-    }
-    while (!url.empty() && url.back() == '/')
-        url.pop_back();
-    const bool scheme_ok = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
-    if (!scheme_ok || url.size() <= 8 || has_control(url) || url.find(' ') != std::string::npos)
-        throw UsageError{ExitStatus::usage, "invalid base URL '" + url + "' (from " + source + ")",
+// `url` as the base the API paths are appended to: scheme in lower case, no trailing slash, no
+// trailing /v1 (users copy it from the SDK docs, and every path we send starts with /v1/).
+std::string normalize_base_url(std::string_view url, const std::string& source) {
+    const util::UrlParts p = util::split_url(url);
+    const std::string shown = "'" + util::redact_url(url) + "' (from " + source + ")";
+    const bool http = util::iequals(p.scheme, "http") || util::iequals(p.scheme, "https");
+    if (!http || p.host.empty() || has_control(url) || url.find(' ') != std::string_view::npos)
+        throw UsageError{ExitStatus::usage, "invalid base URL " + shown,
                          "use an http:// or https:// URL such as https://api.letta.com"};
-    o.base_url = url;
+    if (const auto q = p.tail.find_first_of("?#"); q != std::string_view::npos)
+        throw UsageError{ExitStatus::usage,
+                         std::string("the base URL ") + shown + " has a " +
+                             (p.tail[q] == '?' ? "query" : "fragment"),
+                         "drop everything from '" + std::string(1, p.tail[q]) +
+                             "' on: the base URL is scheme, host, port and an optional path"};
+    std::string_view path = p.tail;
+    for (;;) {
+        while (!path.empty() && path.back() == '/')
+            path.remove_suffix(1);
+        if (!path.ends_with("/v1")) break;
+        path.remove_suffix(3);
+    }
+    const std::size_t head = url.size() - p.tail.size();  // the tail is always a suffix
+    return util::ascii_lowercase(p.scheme) +
+           std::string(url.substr(p.scheme.size(), head - p.scheme.size())) + std::string(path);
+}
 
-    if (!raw.api_key_file.empty()) {
+void resolve_base_url(const RawOptions& raw, const Environment& env, Options& o) {
+    if (raw.base_url) {
+        o.base_url = normalize_base_url(trim(*raw.base_url), "--base-url");
+    } else if (auto v = env.getenv("LETTA_BASE_URL"); v && !trim(*v).empty()) {
+        // An empty LETTA_BASE_URL counts as unset, as most tools read their variables.
+        o.base_url = normalize_base_url(trim(*v), "LETTA_BASE_URL");
+    } else {
+        o.base_url = default_base_url;
+    }
+}
+
+void resolve_api_key(const RawOptions& raw, const Environment& env, Options& o) {
+    if (raw.api_key_file) {
+        const std::string& path = *raw.api_key_file;
         std::string content, error;
-        if (!env.read_file(raw.api_key_file, content, error))
-            throw UsageError{ExitStatus::usage,
-                             "cannot read --api-key-file " + raw.api_key_file + ": " + error,
+        if (!env.read_file(path, content, error))
+            throw UsageError{ExitStatus::usage, "cannot read --api-key-file " + path + ": " + error,
                              "pass a readable file that holds only the API key"};
         o.api_key = std::string(trim(content));
         if (o.api_key.empty())
-            throw UsageError{ExitStatus::auth, "--api-key-file " + raw.api_key_file + " is empty",
+            throw UsageError{ExitStatus::auth, "--api-key-file " + path + " is empty",
                              "put the API key (sk-let-...) in that file"};
     } else if (auto v = env.getenv("LETTA_API_KEY")) {
         o.api_key = std::string(trim(*v));
@@ -84,13 +114,20 @@ void resolve_server(const RawOptions& raw, const Environment& env, Options& o) {
     if (has_control(o.api_key) || o.api_key.find(' ') != std::string::npos)
         throw UsageError{ExitStatus::auth, "the API key contains spaces or control characters",
                          "check LETTA_API_KEY or the --api-key-file contents"};
-    if (o.api_key.empty() && o.base_url == default_base_url)
-        throw UsageError{ExitStatus::auth, "no API key for " + o.base_url,
+    // An Authorization header of the user's own (-H, LETTA_CUSTOM_HEADERS) is a key too.
+    if (o.api_key.empty() && o.base_url == default_base_url && !has_header(o, "Authorization"))
+        throw UsageError{ExitStatus::auth, "no API key for " + util::redact_url(o.base_url),
                          "set LETTA_API_KEY or use --api-key-file FILE"};
+}
 
-    o.project_id = raw.project_id;
-    if (o.project_id.empty())
-        if (auto v = env.getenv("LETTA_PROJECT_ID")) o.project_id = std::string(trim(*v));
+void resolve_server(const RawOptions& raw, const Environment& env, Options& o) {
+    resolve_base_url(raw, env, o);
+
+    // Given empty, --project-id sends none, even when LETTA_PROJECT_ID is set.
+    if (raw.project_id)
+        o.project_id = std::string(trim(*raw.project_id));
+    else if (auto v = env.getenv("LETTA_PROJECT_ID"))
+        o.project_id = std::string(trim(*v));
     if (has_control(o.project_id))
         throw UsageError{ExitStatus::usage, "the project id contains control characters",
                          "check --project-id or LETTA_PROJECT_ID"};
@@ -106,30 +143,66 @@ void resolve_server(const RawOptions& raw, const Environment& env, Options& o) {
     }
     for (const auto& h : raw.headers)
         add_header(h, "-H/--header", o);
+    resolve_api_key(raw, env, o);
 
-    if (!raw.connect_timeout.empty()) {
+    if (raw.connect_timeout) {
+        const std::string& text = *raw.connect_timeout;
         char* end = nullptr;
-        const double secs = std::strtod(raw.connect_timeout.c_str(), &end);
-        if (end == raw.connect_timeout.c_str() || *end != '\0' || !std::isfinite(secs) ||
-            secs <= 0 || secs > 86400)
-            throw UsageError{ExitStatus::usage,
-                             "invalid --connect-timeout '" + raw.connect_timeout + "'",
+        const double secs = std::strtod(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0' || !std::isfinite(secs) || secs <= 0 ||
+            secs > 86400)
+            throw UsageError{ExitStatus::usage, "invalid --connect-timeout '" + text + "'",
                              "give a number of seconds greater than 0, e.g. --connect-timeout 5"};
-        o.connect_timeout_ms = std::max(1L, std::lround(secs * 1000));
+        // secs is in (0, 86400]: adding 0.5 and truncating rounds like lround, without libm.
+        o.connect_timeout_ms = std::max(1L, static_cast<long>(secs * 1000 + 0.5));
     }
 }
 
+// A given option whose value is empty or blank where that is never valid.
+void require_value(const std::optional<std::string>& value, const char* flag, const char* hint) {
+    if (value && trim(*value).empty())
+        throw UsageError{ExitStatus::usage, std::string(flag) + " is empty", hint};
+}
+
+// Checked before anything else: in `--base-url= "Summarize"` the mistake is the empty value, not
+// the missing agent. An empty --base-url in particular must never mean the default (the cloud,
+// where the key would go).
+void reject_empty_values(const RawOptions& raw) {
+    require_value(raw.agent, "--agent", "give an agent id (agent-<uuid>) or an exact agent name");
+    require_value(raw.conversation, "--conversation",
+                  "give a conversation id (conv-<uuid>), or leave --conversation out for the "
+                  "agent's default conversation");
+    require_value(raw.base_url, "--base-url",
+                  "give an http:// or https:// URL, or leave --base-url out to use "
+                  "LETTA_BASE_URL or https://api.letta.com");
+    require_value(raw.api_key_file, "--api-key-file",
+                  "give the path of a file that holds the API key, or leave --api-key-file out "
+                  "to use LETTA_API_KEY");
+    require_value(raw.metrics_file, "--metrics-file",
+                  "give a path for the JSON report, or leave --metrics-file out");
+}
+
+// Letta ids are lower case, but one copied in upper case is still an id, not a name to look up.
+std::string normalize_agent(std::string agent) {
+    constexpr std::string_view prefix = "agent-";
+    const std::string_view s = agent;
+    if (s.size() == prefix.size() + 36 && util::iequals(s.substr(0, prefix.size()), prefix) &&
+        util::is_uuid4(s.substr(prefix.size())))
+        return util::ascii_lowercase(agent);
+    return agent;
+}
+
 void resolve_target(const RawOptions& raw, Options& o) {
-    if (raw.endpoint.empty() || raw.endpoint == "conversations") {
+    if (!raw.endpoint || *raw.endpoint == "conversations") {
         o.route = Route::conversations;
-    } else if (raw.endpoint == "agents") {
+    } else if (*raw.endpoint == "agents") {
         o.route = Route::agents;
     } else {
-        throw UsageError{ExitStatus::usage, "invalid --endpoint '" + raw.endpoint + "'",
+        throw UsageError{ExitStatus::usage, "invalid --endpoint '" + *raw.endpoint + "'",
                          "use --endpoint conversations or --endpoint agents"};
     }
-    o.agent = std::string(trim(raw.agent));
-    o.conversation = std::string(trim(raw.conversation));
+    o.agent = normalize_agent(std::string(trim(raw.agent.value_or(""))));
+    o.conversation = std::string(trim(raw.conversation.value_or("")));
     for (unsigned char c : o.conversation)
         if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.'))
             throw UsageError{ExitStatus::usage, "invalid --conversation '" + o.conversation + "'",
@@ -146,12 +219,13 @@ void resolve_target(const RawOptions& raw, Options& o) {
 }
 
 void resolve_sizes(const RawOptions& raw, Options& o) {
-    if (!raw.max_prompt_size.empty() && !parse_size(raw.max_prompt_size, o.max_prompt_size))
+    if (raw.max_prompt_size && !parse_size(*raw.max_prompt_size, o.max_prompt_size))
         throw UsageError{ExitStatus::usage,
-                         "invalid --max-prompt-size '" + raw.max_prompt_size + "'",
+                         "invalid --max-prompt-size '" + *raw.max_prompt_size + "'",
                          "give a size in bytes with an optional K, M or G suffix, e.g. 8M"};
-    if (!raw.max_event_size.empty() && !parse_size(raw.max_event_size, o.max_event_size))
-        throw UsageError{ExitStatus::usage, "invalid --max-event-size '" + raw.max_event_size + "'",
+    if (raw.max_event_size && !parse_size(*raw.max_event_size, o.max_event_size))
+        throw UsageError{ExitStatus::usage,
+                         "invalid --max-event-size '" + *raw.max_event_size + "'",
                          "give a size in bytes with an optional K, M or G suffix, e.g. 32M"};
 }
 
@@ -163,6 +237,19 @@ std::string read_stdin(const Environment& env, const Options& o) {
     return text;
 }
 
+// Empty (nothing at all) and blank (white space only, Unicode spaces included) are told apart:
+// "nothing on stdin" sends the user looking for a broken pipe, a blank prompt for its text.
+void require_text(const std::string& prompt, bool from_stdin) {
+    if (prompt.empty() && from_stdin)
+        throw UsageError{ExitStatus::usage, "the prompt is empty (nothing on stdin)",
+                         "pipe a prompt in, or give it as an argument"};
+    if (prompt.empty())
+        throw UsageError{ExitStatus::usage, "the prompt is empty", "give a non-empty prompt"};
+    if (util::is_blank(prompt))
+        throw UsageError{ExitStatus::usage, "the prompt is blank (only white space)",
+                         "give a prompt with some text in it"};
+}
+
 void resolve_prompt(const RawOptions& raw, const Environment& env, Options& o) {
     const bool dash = raw.prompt && *raw.prompt == "-";
     if (dash && raw.no_stdin)
@@ -170,29 +257,21 @@ void resolve_prompt(const RawOptions& raw, const Environment& env, Options& o) {
                          "'-' reads the prompt from stdin, but --no-stdin forbids it",
                          "drop --no-stdin, or give the prompt as an argument"};
     std::string prompt;
-    if (dash) {
-        prompt = read_stdin(env, o);
-        if (trim(prompt).empty())
-            throw UsageError{ExitStatus::usage, "the prompt is empty (nothing on stdin)",
-                             "pipe a prompt in, or give it as an argument"};
-    } else if (raw.prompt) {
+    const bool from_stdin = dash || !raw.prompt;
+    if (raw.prompt && !dash) {
         prompt = *raw.prompt;
         if (!raw.no_stdin && !env.stdin_is_tty) {
             std::string extra = read_stdin(env, o);
             if (!extra.empty()) prompt += "\n\n" + extra;
         }
-    } else if (raw.no_stdin || env.stdin_is_tty) {
+    } else if (!dash && (raw.no_stdin || env.stdin_is_tty)) {
         throw UsageError{ExitStatus::usage, "no prompt given",
                          "give one as an argument (letta-stream -a AGENT \"PROMPT\") or pipe it "
                          "on stdin"};
     } else {
         prompt = read_stdin(env, o);
-        if (trim(prompt).empty())
-            throw UsageError{ExitStatus::usage, "the prompt is empty (nothing on stdin)",
-                             "pipe a prompt in, or give it as an argument"};
     }
-    if (trim(prompt).empty())
-        throw UsageError{ExitStatus::usage, "the prompt is empty", "give a non-empty prompt"};
+    require_text(prompt, from_stdin);
     if (prompt.size() > o.max_prompt_size)
         throw UsageError{ExitStatus::usage,
                          "the prompt is larger than " + human_size(o.max_prompt_size),
@@ -248,8 +327,9 @@ ParseResult resolve(const RawOptions& raw, const Environment& env) {
     o.json = raw.json;
     o.show_reasoning = raw.show_reasoning;
     o.show_tools = raw.show_tools;
-    o.metrics_file = raw.metrics_file;
     try {
+        reject_empty_values(raw);
+        o.metrics_file = raw.metrics_file.value_or("");
         if (raw.metrics.empty())
             o.metrics = MetricsFormat::none;
         else if (raw.metrics == "text")
@@ -258,7 +338,7 @@ ParseResult resolve(const RawOptions& raw, const Environment& env) {
             o.metrics = MetricsFormat::json;
         else
             throw UsageError{ExitStatus::usage, "invalid --metrics format '" + raw.metrics + "'",
-                             "use -m (text) or --metrics=json"};
+                             metrics_hint};
 
         if (raw.verbose && raw.quiet)
             throw UsageError{ExitStatus::usage, "--verbose and --quiet contradict each other",

@@ -3,9 +3,11 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "util/json_writer.hpp"
+#include "util/strings.hpp"
 #include "util/utf8.hpp"
 #include "util/uuid.hpp"
 
@@ -142,10 +144,15 @@ void parse_json_error(const Value& doc, ApiError& e) {
               t == "agents-limit-exceeded" || t == "llm_insufficient_credits";
 }
 
+// "Name" of a "Name: value" line, without surrounding white space.
+std::string_view header_name(std::string_view line) {
+    return util::trim(line.substr(0, line.find(':')));
+}
+
 }  // namespace
 
 bool is_agent_id(std::string_view s) noexcept {
-    return s.size() == 42 && s.substr(0, 6) == "agent-" && util::is_uuid4(s.substr(6));
+    return s.size() == 42 && util::iequals(s.substr(0, 6), "agent-") && util::is_uuid4(s.substr(6));
 }
 
 std::string url_encode(std::string_view s) {
@@ -169,7 +176,15 @@ std::vector<std::string> common_headers(const Endpoint& endpoint, bool json_body
     if (!endpoint.project_id.empty()) h.push_back("X-Project-Id: " + endpoint.project_id);
     if (json_body) h.emplace_back("Content-Type: application/json");
     h.emplace_back(sse ? "Accept: text/event-stream" : "Accept: application/json");
-    // The user's own headers come last so they can override ours (libcurl sends the last one).
+    // A user header replaces ours of the same name, as curl's -H does: sending both would give
+    // the server "Bearer A, Bearer B" once libcurl joins them. "Name:" with no value is passed on
+    // as it is, and libcurl then sends no header of that name at all (not even its own).
+    std::erase_if(h, [&](const std::string& ours) {
+        return std::any_of(endpoint.extra_headers.begin(), endpoint.extra_headers.end(),
+                           [&](const std::string& theirs) {
+                               return util::iequals(header_name(ours), header_name(theirs));
+                           });
+    });
     h.insert(h.end(), endpoint.extra_headers.begin(), endpoint.extra_headers.end());
     return h;
 }

@@ -27,7 +27,7 @@ struct Endpoint {
     std::string base_url;  // no trailing slash
     std::string api_key;   // empty: no Authorization header
     std::string project_id;
-    std::vector<std::string> extra_headers;  // "Name: value"
+    std::vector<std::string> extra_headers;  // "Name: value"; "Name:" removes that header
 };
 
 struct MessageRequest {
@@ -52,13 +52,15 @@ struct ApiError {
     bool quota = false;      // out of credits / quota: never worth retrying
 };
 
-// "agent-<uuid4>" (lower-case), the only form Letta accepts as an agent id.
+// "agent-<uuid4>": Letta's ids are lower case, but an id copied in upper case is still an id (send
+// it lower-cased; cli::resolve does).
 bool is_agent_id(std::string_view s) noexcept;
 
 // Percent-encodes everything but RFC 3986 unreserved characters.
 std::string url_encode(std::string_view s);
 
-// Headers every request carries: Authorization, X-Project-Id, Accept, then the user's own.
+// Headers every request carries: Authorization, X-Project-Id, Content-Type, Accept, then the
+// user's own (`extra_headers`), each of which replaces ours of the same name (case-insensitive).
 std::vector<std::string> common_headers(const Endpoint& endpoint, bool json_body, bool sse);
 
 HttpCall list_agents_by_name(std::string_view name, int limit = 50);

@@ -1,4 +1,5 @@
-// util::strings — the few string helpers several modules need (ASCII only, no locale).
+// util::strings — the few string helpers several modules need (ASCII, no locale; is_blank also
+// knows the Unicode spaces).
 #pragma once
 
 #include <algorithm>
@@ -24,10 +25,48 @@ inline char ascii_lower(char c) noexcept {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+inline std::string ascii_lowercase(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        c = ascii_lower(c);
+    return out;
+}
+
 inline bool iequals(std::string_view a, std::string_view b) noexcept {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return ascii_lower(x) == ascii_lower(y);
            });
+}
+
+// U+0085, U+00A0, U+1680, U+2000..U+200B, U+2028, U+2029, U+202F, U+205F, U+3000 and U+FEFF: the
+// Unicode white space (plus the zero-width space and the BOM) that copy and paste brings along.
+inline bool is_unicode_space(char32_t c) noexcept {
+    return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200B) || c == 0x2028 ||
+           c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+}
+
+// True when `s` holds nothing but white space, ASCII or Unicode (so a prompt of only no-break
+// spaces is as blank as one of only newlines). Any other character, or invalid UTF-8, is not.
+inline bool is_blank(std::string_view s) noexcept {
+    for (std::size_t i = 0; i < s.size();) {
+        const auto b0 = static_cast<unsigned char>(s[i]);
+        if (is_ascii_space(s[i])) {
+            ++i;
+            continue;
+        }
+        // Every space above is a 2- or 3-byte sequence.
+        const std::size_t n = b0 >= 0xC2 && b0 <= 0xDF ? 2 : b0 >= 0xE0 && b0 <= 0xEF ? 3 : 0;
+        if (n == 0 || i + n > s.size()) return false;
+        char32_t c = b0 & (n == 2 ? 0x1Fu : 0x0Fu);
+        for (std::size_t k = 1; k < n; ++k) {
+            const auto b = static_cast<unsigned char>(s[i + k]);
+            if ((b & 0xC0) != 0x80) return false;
+            c = (c << 6) | (b & 0x3Fu);
+        }
+        if ((n == 3 && c < 0x800) || !is_unicode_space(c)) return false;  // no overlong forms
+        i += n;
+    }
+    return true;
 }
 
 // "16 MiB", "512 KiB", "1000 bytes": the way limits are spelled in messages.

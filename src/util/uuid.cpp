@@ -26,7 +26,7 @@ void random_bytes(std::array<std::uint8_t, 16>& out) {
 }
 
 bool is_hex(char c) noexcept {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 }  // namespace
@@ -56,7 +56,8 @@ bool is_uuid4(std::string_view s) noexcept {
             return false;
         }
     }
-    return s[14] == '4' && (s[19] == '8' || s[19] == '9' || s[19] == 'a' || s[19] == 'b');
+    const char variant = static_cast<char>(s[19] | 0x20);  // 'A' and 'B' as 'a' and 'b'
+    return s[14] == '4' && (variant == '8' || variant == '9' || variant == 'a' || variant == 'b');
 }
 
 }  // namespace letta_stream::util

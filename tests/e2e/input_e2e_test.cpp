@@ -1,6 +1,7 @@
 // End to end: the prompt rules (argument, '-', stdin, combined, TTY, empty, size) and exactly
 // what reaches the server (body fields, otid, headers).
 #include <catch2/catch.hpp>
+#include <cctype>
 
 #include "e2e.hpp"
 
@@ -234,4 +235,120 @@ TEST_CASE("flag --api-key-file", "[e2e][input]") {
     auto missing = run(&server, {"--api-key-file", "/nonexistent/key", "-a", kAgentId, "hi"});
     CHECK(missing.exit_code == 2);
     CHECK(contains(missing.err, "/nonexistent/key"));
+}
+
+// Issue "The contract holds on every path" — each case below was reproduced with the real binary.
+
+TEST_CASE("an attached empty value is the value: --agent= never takes the prompt", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    for (const std::string flag : {"--agent", "--conversation", "--base-url"}) {
+        auto r = run(&server, {flag + "=", "Summarize"});
+        INFO(ls_test::describe(r));
+        CHECK(r.exit_code == 2);
+        CHECK(contains(r.err, "letta-stream: error: " + flag + " is empty\n"));
+        CHECK(contains(r.err, "letta-stream: hint: "));
+        CHECK(r.out.empty());
+    }
+    CHECK(server.requests().empty());
+}
+
+TEST_CASE("an empty --base-url is a usage error, never the cloud", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto r = run(&server, {"--base-url", "", "-a", kAgentId, "hi"});
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "--base-url is empty"));
+    CHECK(server.requests().empty());
+    // An empty LETTA_BASE_URL is unset: the default (the cloud), which needs a key.
+    auto unset = run(nullptr, {"-a", kAgentId, "hi"},
+                     {.env = {"LETTA_BASE_URL="}, .with_key = false, .with_base_url = false});
+    CHECK(unset.exit_code == 3);
+    CHECK(contains(unset.err, "no API key for https://api.letta.com"));
+}
+
+TEST_CASE("parse errors never show CLI11's wording", "[e2e][input]") {
+    auto twice = run(nullptr, {"-a", kAgentId, "-a", "calc", "hi"});
+    CHECK(twice.exit_code == 2);
+    CHECK(twice.err ==
+          "letta-stream: error: --agent was given more than once\n"
+          "letta-stream: hint: give --agent once\n");
+    auto missing = run(nullptr, {"hi", "-a"});
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.err ==
+          "letta-stream: error: --agent needs a value\n"
+          "letta-stream: hint: write --agent ID|NAME; try 'letta-stream --help'\n");
+    auto words = run(nullptr, {"-a", kAgentId, "two", "words"});
+    CHECK(contains(words.err, "letta-stream: error: unexpected argument 'words'"));
+    CHECK_FALSE(contains(words.err, "not expected"));
+}
+
+TEST_CASE("a base URL copied with /v1/ and an upper-case scheme", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    std::string url = server.base_url();
+    REQUIRE(url.rfind("http://", 0) == 0);
+    url = "HTTP://" + url.substr(7) + "/v1/";
+    auto r = run(&server, {"--base-url", url, "-a", kAgentId, "hi"});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 0);
+    auto posts = message_posts(server);
+    REQUIRE(posts.size() == 1);
+    CHECK(posts[0].path == "/v1/conversations/default/messages");  // not /v1/v1/...
+    auto query = run(&server, {"--base-url", server.base_url() + "?x=1", "-a", kAgentId, "hi"});
+    CHECK(query.exit_code == 2);
+    CHECK(contains(query.err, "has a query"));
+}
+
+TEST_CASE("a password in the base URL is never printed", "[e2e][input]") {
+    auto r = run(nullptr, {"--base-url", "https://me:s3cret@x.example/#top", "-a", kAgentId, "hi"});
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "https://me:***@x.example/#top"));
+    CHECK_FALSE(contains(r.err, "s3cret"));
+}
+
+TEST_CASE("an agent id in upper case is sent as an id, lower-cased", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    std::string upper = kAgentId;
+    for (char& c : upper)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    auto r = run(&server, {"-a", upper, "hi"});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 0);
+    for (const auto& req : server.requests())
+        CHECK(req.method == "POST");  // no name lookup
+    auto posts = message_posts(server);
+    REQUIRE(posts.size() == 1);
+    CHECK(std::string(posts[0].json_body()["agent_id"].GetString()) == kAgentId);
+}
+
+TEST_CASE("flag -H replaces our header of the same name (Authorization, Accept)", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    // LETTA_API_KEY is wrong; the -H header carries the right key and must be the only one.
+    auto r = run(&server,
+                 {"-a", "calc", "-H", std::string("authorization: Bearer ") + kKey, "-H",
+                  "Accept: text/event-stream, */*", "hi"},
+                 {.env = {"LETTA_API_KEY=sk-let-wrong"}, .with_key = false});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 0);
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 2);  // the lookup and the message
+    for (const auto& req : requests)
+        CHECK(req.header("authorization") == std::string("Bearer ") + kKey);
+    CHECK(message_posts(server)[0].header("accept") == "text/event-stream, */*");
+    // "Name:" removes the header: no X-Project-Id at all.
+    ls_test::FakeServer bare(scenario(kStream));
+    auto removed = run(&bare, {"-a", kAgentId, "--project-id", "p1", "-H", "X-Project-Id:", "hi"});
+    CHECK(removed.exit_code == 0);
+    CHECK_FALSE(message_posts(bare)[0].has_header("x-project-id"));
+}
+
+TEST_CASE("a blank prompt says blank, not nothing on stdin", "[e2e][input]") {
+    ls_test::FakeServer server(scenario(kStream));
+    auto spaces =
+        run(&server, {"-a", kAgentId}, {.stdin_mode = StdinMode::pipe, .stdin_data = " \n\t\n"});
+    CHECK(spaces.exit_code == 2);
+    CHECK(contains(spaces.err, "the prompt is blank"));
+    CHECK_FALSE(contains(spaces.err, "nothing on stdin"));
+    auto unicode = run(&server, {"-a", kAgentId, "\u00a0\u3000\u2003\n"});
+    CHECK(unicode.exit_code == 2);
+    CHECK(contains(unicode.err, "the prompt is blank"));
+    CHECK(server.requests().empty());
 }

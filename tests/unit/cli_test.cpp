@@ -1,9 +1,12 @@
 // cli::parse — every flag: default, set, invalid, conflicting; the prompt rules of DESIGN.md §1.
 #include <catch2/catch.hpp>
 #include <map>
+#include <regex>
+#include <set>
 
 #include "cli/parse.hpp"
 #include "util/exit_status.hpp"
+#include "util/strings.hpp"
 
 using namespace letta_stream;
 using Action = cli::ParseResult::Action;
@@ -11,6 +14,10 @@ using Action = cli::ParseResult::Action;
 namespace {
 
 constexpr const char* kAgent = "agent-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d";
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
 
 struct FakeEnv {
     std::map<std::string, std::string> vars{{"LETTA_API_KEY", "sk-let-test"}};
@@ -346,6 +353,7 @@ TEST_CASE("output flags: -j, -m, --metrics=json, --metrics-file, --show-*", "[cl
     auto bad = f.parse({"--metrics=xml", "-a", kAgent, "hi"});
     CHECK(bad.exit_code == 2);
     CHECK(bad.hint.find("--metrics=json") != std::string::npos);
+    CHECK(bad.hint.find("--metrics=text") != std::string::npos);
     CHECK(f.parse({"--metrics-file", "/tmp/m.json", "-a", kAgent, "hi"}).options.metrics_file ==
           "/tmp/m.json");
     CHECK(f.parse({"--show-reasoning", "-a", kAgent, "hi"}).options.show_reasoning);
@@ -367,4 +375,284 @@ TEST_CASE("'-' and --no-stdin contradict each other", "[cli]") {
     auto r = f.parse({"-a", kAgent, "--no-stdin", "-"});
     CHECK(r.exit_code == 2);
     CHECK(f.stdin_reads == 0);
+}
+
+// Issue "The contract holds on every path", item 1: `--agent= "Summarize"` used the prompt as the
+// agent. Every option that takes a value, attached empty (`--x=`) and separate empty (`--x ""`).
+TEST_CASE("an empty value is the value, never the next word", "[cli]") {
+    FakeEnv f;
+    f.vars["LETTA_PROJECT_ID"] = "proj-env";
+    // option → a word of the usage error (empty is never valid for these)
+    const std::map<std::string, std::string> rejected = {
+        {"--agent", "--agent is empty"},
+        {"--conversation", "--conversation is empty"},
+        {"--endpoint", "invalid --endpoint ''"},
+        {"--base-url", "--base-url is empty"},
+        {"--api-key-file", "--api-key-file is empty"},
+        {"--header", "invalid header '' in -H/--header"},
+        {"--connect-timeout", "invalid --connect-timeout ''"},
+        {"--max-prompt-size", "invalid --max-prompt-size ''"},
+        {"--max-event-size", "invalid --max-event-size ''"},
+        {"--metrics-file", "--metrics-file is empty"},
+        {"--metrics", "invalid --metrics format ''"},
+    };
+    for (const auto& [flag, message] : rejected) {
+        INFO(flag);
+        const std::string agent = flag == "--agent" ? "--no-stdin" : "-a" + std::string(kAgent);
+        auto attached = f.parse({agent, flag + "=", "Summarize"});
+        CHECK(attached.action == Action::error);
+        CHECK(attached.exit_code == 2);
+        CHECK(attached.text == message);
+        CHECK_FALSE(attached.hint.empty());
+        if (flag == "--metrics") continue;  // its value can only be attached
+        auto separate = f.parse({agent, flag, "", "Summarize"});
+        CHECK(separate.exit_code == 2);
+        CHECK(separate.text == message);
+    }
+    SECTION("an empty --project-id sends none, even with LETTA_PROJECT_ID set") {
+        for (auto args :
+             {std::vector<std::string>{"-a", kAgent, "--project-id=", "Summarize"},
+              std::vector<std::string>{"-a", kAgent, "--project-id", "", "Summarize"}}) {
+            auto r = f.parse(args);
+            REQUIRE(r.action == Action::run);
+            CHECK(r.options.project_id.empty());
+            CHECK(r.options.prompt == "Summarize");
+        }
+    }
+    SECTION("short options with an empty value") {
+        CHECK(f.parse({"-a", "", "Summarize"}).text == "--agent is empty");
+        CHECK(f.parse({"-a", kAgent, "-H", "", "Summarize"}).exit_code == 2);
+    }
+    SECTION("an attached value that looks like an option is still the value") {
+        auto r = f.parse({"--agent=--json", "hi"});
+        REQUIRE(r.action == Action::run);
+        CHECK(r.options.agent == "--json");
+        CHECK_FALSE(r.options.json);
+    }
+    SECTION("the value of an option is not scanned for '='") {
+        auto r = f.parse({"-a", "--agent=", "hi"});
+        REQUIRE(r.action == Action::run);
+        CHECK(r.options.agent == "--agent=");
+        CHECK(r.options.prompt == "hi");
+    }
+}
+
+// The table above must cover every option of --help that takes a value.
+TEST_CASE("every option that takes a value is tested empty", "[cli]") {
+    FakeEnv f;
+    const std::string help = f.parse({"--help"}).text;
+    const std::set<std::string> tested = {
+        "--agent",          "--conversation", "--endpoint",        "--base-url",
+        "--api-key-file",   "--header",       "--connect-timeout", "--max-prompt-size",
+        "--max-event-size", "--metrics-file", "--metrics",         "--project-id"};
+    const std::regex with_value(R"((--[a-z][a-z0-9-]*)(\[=| [^ ]))");
+    int seen = 0;
+    for (std::sregex_iterator it(help.begin(), help.end(), with_value), end; it != end; ++it) {
+        INFO((*it)[1].str());
+        CHECK(tested.count((*it)[1].str()) == 1);
+        ++seen;
+    }
+    CHECK(seen == static_cast<int>(tested.size()));
+}
+
+TEST_CASE("an empty LETTA_BASE_URL counts as unset, an empty --base-url is an error", "[cli]") {
+    FakeEnv f;
+    f.vars["LETTA_BASE_URL"] = "";
+    CHECK(f.parse({"-a", kAgent, "hi"}).options.base_url == "https://api.letta.com");
+    f.vars["LETTA_BASE_URL"] = " \n";
+    CHECK(f.parse({"-a", kAgent, "hi"}).options.base_url == "https://api.letta.com");
+    // Never the cloud by accident: the key would be sent there.
+    f.vars["LETTA_BASE_URL"] = "http://127.0.0.1:8283";
+    for (auto args : {std::vector<std::string>{"-a", kAgent, "--base-url", "", "hi"},
+                      std::vector<std::string>{"-a", kAgent, "--base-url=", "hi"},
+                      std::vector<std::string>{"-a", kAgent, "--base-url", "  ", "hi"}}) {
+        auto r = f.parse(args);
+        CHECK(r.exit_code == 2);
+        CHECK(r.text == "--base-url is empty");
+        CHECK(contains(r.hint, "http://"));
+    }
+}
+
+// Item 3: CLI11's own wording ("--agent: At Most 1 required but received 2", "The following
+// argument was not expected") never reaches the user.
+TEST_CASE("parse errors are our own one-line messages naming the flag", "[cli]") {
+    FakeEnv f;
+    struct Case {
+        std::vector<std::string> args;
+        std::string text;
+        std::string hint_word;
+    };
+    const std::vector<Case> cases = {
+        {{"-a", kAgent, "-a", "support-bot", "hi"}, "--agent was given more than once", "once"},
+        {{"-a", kAgent, "--base-url", "http://a", "--base-url=http://b", "hi"},
+         "--base-url was given more than once",
+         "--base-url"},
+        {{"hi", "-a"}, "--agent needs a value", "--agent ID|NAME"},
+        {{"-a", kAgent, "hi", "--max-event-size"}, "--max-event-size needs a value", "BYTES"},
+        {{"-a", kAgent, "hi", "-H"}, "--header needs a value", "'NAME: VALUE'"},
+        {{"--json=no", "-a", kAgent, "hi"}, "--json takes no value", "--json alone"},
+        {{"--no-stdin=1", "-a", kAgent, "hi"}, "--no-stdin takes no value", "--no-stdin alone"},
+        {{"-a", kAgent, "--frobnicate", "hi"}, "unknown option --frobnicate", "--help"},
+        {{"-a", kAgent, "--frobnicate=3", "hi"}, "unknown option --frobnicate", "--help"},
+        {{"-a", kAgent, "-x", "hi"}, "unknown option -x", "--"},
+        {{"-a", kAgent, "two", "words"},
+         "unexpected argument 'words' (the prompt is one argument)",
+         "quote"},
+        {{"-a", kAgent, "--", "a", "b"},
+         "unexpected argument 'b' (the prompt is one argument)",
+         "quote"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.text);
+        auto r = f.parse(c.args);
+        CHECK(r.action == Action::error);
+        CHECK(r.exit_code == 2);
+        CHECK(r.text == c.text);
+        CHECK(contains(r.hint, c.hint_word));
+        for (const char* cli11 : {"required", "not expected", "At Most", "convert", "missing"})
+            CHECK_FALSE(contains(r.text, cli11));
+        CHECK_FALSE(contains(r.text, "\n"));
+    }
+    // A usage error found while parsing still says whether -j was asked for.
+    CHECK(f.parse({"-j", "-a", kAgent, "-a", "x", "hi"}).options.json);
+    CHECK(f.parse({"--json", "hi", "-a"}).options.json);
+    CHECK_FALSE(f.parse({"--json=no", "-a", kAgent, "hi"}).options.json);
+}
+
+// Item 4: scheme in any case, no query or fragment, a trailing /v1 from the SDK docs dropped.
+TEST_CASE("base URLs are normalised", "[cli]") {
+    FakeEnv f;
+    auto url = [&](const std::string& given) {
+        auto r = f.parse({"-a", kAgent, "--base-url", given, "hi"});
+        INFO(given << ": " << r.text);
+        return r.options.base_url;
+    };
+    CHECK(url("HTTP://127.0.0.1:8283") == "http://127.0.0.1:8283");
+    CHECK(url("Https://letta.example.com/") == "https://letta.example.com");
+    CHECK(url("https://letta.example.com/v1") == "https://letta.example.com");
+    CHECK(url("https://letta.example.com/v1/") == "https://letta.example.com");
+    CHECK(url("https://letta.example.com/v1//") == "https://letta.example.com");
+    CHECK(url("https://letta.example.com/v1/v1") == "https://letta.example.com");  // never /v1/v1/
+    CHECK(url("http://proxy/letta/v1/") == "http://proxy/letta");
+    CHECK(url("http://proxy/letta-v1") == "http://proxy/letta-v1");
+    CHECK(url("http://[::1]:8283/v1") == "http://[::1]:8283");
+    f.vars["LETTA_BASE_URL"] = "HTTP://localhost:9/v1/";
+    CHECK(f.parse({"-a", kAgent, "hi"}).options.base_url == "http://localhost:9");
+
+    for (const std::string bad : {"https://x.example/?x=1", "https://x.example/v1?x=1",
+                                  "https://x.example#a", "http://", "http:///v1", "HTTP//x"}) {
+        auto r = f.parse({"-a", kAgent, "--base-url", bad, "hi"});
+        INFO(bad);
+        CHECK(r.exit_code == 2);
+        CHECK(contains(r.text, "--base-url"));
+    }
+    auto query = f.parse({"-a", kAgent, "--base-url", "https://x.example/?x=1", "hi"});
+    CHECK(query.text == "the base URL 'https://x.example/?x=1' (from --base-url) has a query");
+    CHECK(contains(query.hint, "'?'"));
+    auto fragment = f.parse({"-a", kAgent, "--base-url", "https://x.example/#a", "hi"});
+    CHECK(contains(fragment.text, "has a fragment"));
+    CHECK(contains(fragment.hint, "'#'"));
+
+    // The cloud is the cloud however it is written: it still needs a key.
+    f.vars.clear();
+    CHECK(f.parse({"-a", kAgent, "--base-url", "HTTPS://api.letta.com/v1/", "hi"}).exit_code == 3);
+}
+
+// Item 5: a password in the base URL is never printed.
+TEST_CASE("messages about a base URL never show its password", "[cli]") {
+    FakeEnv f;
+    for (const std::string bad : {"ftp://me:s3cret@x.example", "https://me:s3cret@x.example/?a=1",
+                                  "https://me:s3cret@x.example#f", "me:s3cret@x.example"}) {
+        auto r = f.parse({"-a", kAgent, "--base-url", bad, "hi"});
+        INFO(bad);
+        CHECK(r.exit_code == 2);
+        CHECK_FALSE(contains(r.text + r.hint, "s3cret"));
+        CHECK(contains(r.text, "me:***@x.example"));
+    }
+    f.vars["LETTA_BASE_URL"] = "https://me:s3cret@x.example?x";
+    auto env = f.parse({"-a", kAgent, "hi"});
+    CHECK(env.exit_code == 2);
+    CHECK(contains(env.text, "LETTA_BASE_URL"));
+    CHECK_FALSE(contains(env.text, "s3cret"));
+    // A valid one is kept as it is: curl needs the password.
+    CHECK(f.parse({"-a", kAgent, "--base-url", "https://me:s3cret@x.example/v1", "hi"})
+              .options.base_url == "https://me:s3cret@x.example");
+}
+
+// Item 6: an id copied in upper case is an id (sent lower-cased), not a name to look up.
+TEST_CASE("agent ids in upper case are ids", "[cli]") {
+    FakeEnv f;
+    CHECK(f.parse({"-a", "agent-1B2C3D4E-5F60-4A7B-8C9D-0E1F2A3B4C5D", "hi"}).options.agent ==
+          kAgent);
+    CHECK(f.parse({"-a", "AGENT-1b2c3d4e-5F60-4a7b-8C9D-0e1f2a3b4c5d", "hi"}).options.agent ==
+          kAgent);
+    // Names stay as they are, whatever their case.
+    CHECK(f.parse({"-a", "Support-Bot", "hi"}).options.agent == "Support-Bot");
+    CHECK(f.parse({"-a", "agent-1B2C3D4E-5F60-1A7B-8C9D-0E1F2A3B4C5D", "hi"}).options.agent ==
+          "agent-1B2C3D4E-5F60-1A7B-8C9D-0E1F2A3B4C5D");  // not a v4 UUID: a name
+}
+
+// Item 7 (the cli half): "Name:" is kept as curl's "remove this header"; a user Authorization
+// header is a key.
+TEST_CASE("headers: an empty value removes, a user Authorization is a key", "[cli]") {
+    FakeEnv f;
+    auto r = f.parse({"-a", kAgent, "-H", "Accept:", "-H", "Content-Type:  ", "hi"});
+    REQUIRE(r.action == Action::run);
+    CHECK(r.options.headers == std::vector<std::string>{"Accept:", "Content-Type:"});
+    f.vars.clear();
+    auto keyed = f.parse({"-a", kAgent, "-H", "authorization: Bearer sk-let-h", "hi"});
+    CHECK(keyed.action == Action::run);
+    CHECK(f.parse({"-a", kAgent, "hi"}).exit_code == 3);
+}
+
+// Item 8: blank is not empty, and Unicode spaces are blank.
+TEST_CASE("blank prompts", "[cli]") {
+    FakeEnv f;
+    SECTION("white space on stdin is blank, not nothing") {
+        f.tty = false;
+        f.stdin_text = " \n\t\n";
+        for (auto args : {std::vector<std::string>{"-a", kAgent},
+                          std::vector<std::string>{"-a", kAgent, "-"}}) {
+            auto r = f.parse(args);
+            CHECK(r.exit_code == 2);
+            CHECK(r.text == "the prompt is blank (only white space)");
+        }
+        f.stdin_text = "";
+        CHECK(f.parse({"-a", kAgent}).text == "the prompt is empty (nothing on stdin)");
+        CHECK(f.parse({"-a", kAgent, "-"}).text == "the prompt is empty (nothing on stdin)");
+    }
+    SECTION("an argument") {
+        CHECK(f.parse({"-a", kAgent, ""}).text == "the prompt is empty");
+        CHECK(f.parse({"-a", kAgent, " \n"}).text == "the prompt is blank (only white space)");
+    }
+    SECTION("Unicode spaces") {
+        for (const std::string space :
+             {"\u00a0", "\u3000", "\u2000", "\u2005", "\u200a", "\u2028", "\u2029", "\u202f",
+              "\u205f", "\ufeff", "\u0085", "\u1680", "\u200b"}) {
+            INFO(space);
+            CHECK(util::is_blank(space));
+            auto r = f.parse({"-a", kAgent, " " + space + space + "\n"});
+            CHECK(r.text == "the prompt is blank (only white space)");
+            f.tty = false;
+            f.stdin_text = space + "\n";
+            CHECK(f.parse({"-a", kAgent}).text == "the prompt is blank (only white space)");
+            f.tty = true;
+        }
+        CHECK(util::is_blank(""));
+        CHECK_FALSE(util::is_blank("\u00a0x"));
+        CHECK_FALSE(util::is_blank("\u00e9"));
+        CHECK_FALSE(util::is_blank("\u200c"));        // zero-width non-joiner: not a space
+        CHECK_FALSE(util::is_blank("\xe0\x82\xa0"));  // overlong U+00A0: invalid, not blank
+        CHECK_FALSE(util::is_blank("\xc2"));          // truncated
+        CHECK(f.parse({"-a", kAgent, "\u3000hi\u3000"}).options.prompt == "\u3000hi\u3000");
+    }
+}
+
+// Item 9: the values of --metrics and --endpoint are in --help (tests/check_flags.sh compares
+// them with the man page and the completion scripts).
+TEST_CASE("help lists the values of --metrics and --endpoint", "[cli]") {
+    FakeEnv f;
+    const std::string help = f.parse({"--help"}).text;
+    CHECK(contains(help, "--metrics[=text|json]"));
+    CHECK(contains(help, "--endpoint conversations|agents"));
 }

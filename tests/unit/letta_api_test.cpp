@@ -11,7 +11,11 @@ using namespace letta_stream::protocol;
 
 TEST_CASE("agent ids", "[letta_api]") {
     CHECK(is_agent_id("agent-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"));
-    CHECK_FALSE(is_agent_id("agent-1B2C3D4E-5F60-4A7B-8C9D-0E1F2A3B4C5D"));  // upper case
+    // Copied in upper case it is still an id (issue "The contract holds on every path", item 6).
+    CHECK(is_agent_id("agent-1B2C3D4E-5F60-4A7B-8C9D-0E1F2A3B4C5D"));
+    CHECK(is_agent_id("AGENT-1b2c3d4e-5f60-4A7B-8c9d-0e1f2a3b4c5d"));
+    CHECK(util::is_uuid4("1B2C3D4E-5F60-4A7B-BC9D-0E1F2A3B4C5D"));
+    CHECK_FALSE(util::is_uuid4("1B2C3D4E-5F60-4A7B-CC9D-0E1F2A3B4C5D"));     // variant
     CHECK_FALSE(is_agent_id("agent-1b2c3d4e-5f60-1a7b-8c9d-0e1f2a3b4c5d"));  // not v4
     CHECK_FALSE(is_agent_id("support-bot"));
     CHECK_FALSE(is_agent_id("agent-local-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"));
@@ -78,6 +82,33 @@ TEST_CASE("common headers", "[letta_api]") {
     Endpoint bare{"http://127.0.0.1:1", "", "", {}};
     CHECK(common_headers(bare, false, false) ==
           std::vector<std::string>{"Accept: application/json"});
+}
+
+// Issue "The contract holds on every path", item 7: `-H "Authorization: Bearer B"` with
+// LETTA_API_KEY set sent both ("Bearer A, Bearer B" once joined). A user header replaces ours of
+// the same name, whatever its case, as curl's -H does; "Name:" removes ours.
+TEST_CASE("common headers: a user header replaces ours", "[letta_api]") {
+    Endpoint e{"https://api.letta.com",
+               "sk-let-a",
+               "proj-1",
+               {"authorization: Bearer B", "CONTENT-TYPE: text/plain", "Accept : */*",
+                "X-Project-Id: proj-2", "X-Custom: 1"}};
+    CHECK(common_headers(e, true, true) ==
+          std::vector<std::string>{"authorization: Bearer B", "CONTENT-TYPE: text/plain",
+                                   "Accept : */*", "X-Project-Id: proj-2", "X-Custom: 1"});
+    // Only the named ones go; the agent lookup (no body, JSON) is treated the same way.
+    Endpoint one{"https://api.letta.com", "sk-let-a", "", {"Authorization: Bearer B"}};
+    CHECK(common_headers(one, false, false) ==
+          std::vector<std::string>{"Accept: application/json", "Authorization: Bearer B"});
+    // "Name:" with no value: ours is dropped and the empty line tells libcurl to send none.
+    Endpoint removed{"https://api.letta.com", "sk-let-a", "", {"Accept:", "Content-Type:"}};
+    CHECK(common_headers(removed, true, true) ==
+          std::vector<std::string>{"Authorization: Bearer sk-let-a", "Accept:", "Content-Type:"});
+    // A prefix of a name is another name.
+    Endpoint prefix{"https://api.letta.com", "sk-let-a", "", {"Accept-Language: fr"}};
+    CHECK(common_headers(prefix, false, true) ==
+          std::vector<std::string>{"Authorization: Bearer sk-let-a", "Accept: text/event-stream",
+                                   "Accept-Language: fr"});
 }
 
 TEST_CASE("agent lists", "[letta_api]") {
