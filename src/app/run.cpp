@@ -28,6 +28,7 @@
 #include "transport/curl_transport.hpp"
 #include "util/clock.hpp"
 #include "util/exit_status.hpp"
+#include "util/url.hpp"
 #include "util/uuid.hpp"
 
 namespace letta_stream::app {
@@ -71,6 +72,12 @@ class Invocation {
         // Before the prompt is read from stdin: a signal then ends the run like any other.
         if (context_.install_signals) signals::install();
         cli::ParseResult parsed = cli::parse(args, context_.env);
+        if (context_.stdout_closed && parsed.action != cli::ParseResult::Action::error) {
+            // Before anything is sent: a prompt whose reply cannot be shown is not worth a turn.
+            err_.error("standard output is closed",
+                       "give the output somewhere to go: '> FILE', or '> /dev/null' to discard it");
+            return to_int(ExitStatus::output);
+        }
         switch (parsed.action) {
             case cli::ParseResult::Action::help:
                 return print(parsed.text);
@@ -226,7 +233,8 @@ class Invocation {
         session::Attempt& attempt = chain_->attempt();
         if (cancel_.cancelled() && attempt.cancelled_by == 0)  // e.g. while stdout was blocked
             attempt.cancelled_by = cancel_.reason();
-        return session::to_outcome(attempt, "sending the message", opts_.base_url);
+        return session::to_outcome(attempt, "sending the message",
+                                   util::redact_url(opts_.base_url));
     }
 
     // Every path after parsing ends here: the closing output (final newline or "done" line),
@@ -348,7 +356,19 @@ int main(int argc, char** argv) {
     signals::ignore_pipe_signals();  // before anything can write: `--help | true` is no error
     std::vector<std::string> args(argv + 1, argv + argc);
     Context context;
-    context.env = cli::system_environment();
+    context.env = cli::system_environment();  // notes a closed stdin before the fd is reused
+    // A closed stdout or stderr (`>&-`) is opened on /dev/null, as curl does: otherwise the next
+    // socket would take fd 1 or 2 and the reply would be written into the HTTP connection.
+    // A closed stdout is still an error: the reply would have nowhere to go.
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+        if (fd == 1) context.stdout_closed = true;
+        const int null = ::open("/dev/null", O_RDWR);
+        if (null >= 0 && null != fd) {
+            ::dup2(null, fd);
+            ::close(null);
+        }
+    }
     return run(args, context);
 }
 

@@ -17,6 +17,8 @@ struct Context {
     cli::Environment env;
     int out_fd = 1;
     int err_fd = 2;
+    // fd 1 was closed when the process started (`>&-`): an output error before anything is sent.
+    bool stdout_closed = false;
     bool install_signals = true;
     // Optional: the transport to use (default: libcurl); must outlive run().
     transport::Transport* transport = nullptr;

@@ -23,6 +23,26 @@ extern "C" void on_signal(int sig) {
     errno = saved_errno;
 }
 
+// The self-pipe lives on fds 3 and up: with stdin, stdout or stderr closed (`>&-`), pipe2 would
+// hand out 0, 1 or 2, and the reply would be written into our own wake-up pipe.
+void make_pipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return;
+    for (int i = 0; i < 2; ++i) {
+        if (fds[i] > 2) {
+            g_pipe[i] = fds[i];
+            continue;
+        }
+        g_pipe[i] = ::fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+        ::close(fds[i]);
+    }
+    if (g_pipe[0] < 0 || g_pipe[1] < 0) {
+        if (g_pipe[0] >= 0) ::close(g_pipe[0]);
+        if (g_pipe[1] >= 0) ::close(g_pipe[1]);
+        g_pipe[0] = g_pipe[1] = -1;
+    }
+}
+
 }  // namespace
 
 void ignore_pipe_signals() {
@@ -33,7 +53,7 @@ void ignore_pipe_signals() {
 
 void install() {
     ignore_pipe_signals();
-    if (g_pipe[0] < 0 && ::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) g_pipe[0] = g_pipe[1] = -1;
+    if (g_pipe[0] < 0) make_pipe();
     struct sigaction sa {};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);

@@ -22,7 +22,9 @@ struct Attempt {
     // The transport.
     transport::Failure failure = transport::Failure::none;
     std::string transport_message;
+    std::string proxy;  // the proxy in use when the connection failed
     bool got_head = false;
+    std::uint64_t body_bytes = 0;
     bool done = false;  // the transfer is over
 
     // The response head and, when it was not an event stream, the body.
@@ -32,6 +34,7 @@ struct Attempt {
     std::string media_type;
     std::string error_body;            // up to kMaxErrorBody bytes
     std::string retry_after_header;    // raw, for messages
+    std::string location;              // a redirect's Location
     std::int64_t retry_after_ms = -1;  // typed: Retry-After / retry-after-ms; -1 when absent
     protocol::ApiError api_error;      // read from error_body once the transfer is over
     bool quota = false;                // the error names a quota or credit reason

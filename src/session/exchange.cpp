@@ -23,6 +23,7 @@ Control Exchange::on_head(const transport::ResponseHead& head) {
     a_.http_status = head.status;
     a_.media_type = head.media_type();
     a_.retry_after_header.assign(head.header("retry-after"));
+    a_.location.assign(head.header("location"));
     a_.retry_after_ms = parse_retry_after_ms(a_.retry_after_header, head.header("retry-after-ms"),
                                              std::time(nullptr));
     const bool success = head.status >= 200 && head.status < 300;
@@ -86,6 +87,8 @@ void Exchange::on_done(const transport::Result& result) {
     a_.done = true;
     a_.failure = result.failure;
     a_.transport_message = result.message;
+    a_.proxy = result.proxy;
+    a_.body_bytes = result.body_bytes;
     a_.got_head = a_.got_head || result.got_head;
     if (result.failure == transport::Failure::cancelled && config_.cancel != nullptr)
         a_.cancelled_by = config_.cancel->reason();

@@ -1,5 +1,7 @@
 #include "session/fetch.hpp"
 
+#include "util/url.hpp"
+
 namespace letta_stream::session {
 
 namespace {
@@ -70,13 +72,14 @@ AgentResolution resolve_agent(transport::Transport& transport, const protocol::E
         return res;
     }
     if (!f.transport.ok()) {
-        res.outcome = from_transport(f.transport, what, endpoint.base_url);
+        res.outcome = from_transport(f.transport, what, util::redact_url(endpoint.base_url));
         return res;
     }
     const long status = f.head.status;
     if (status < 200 || status >= 300) {
         auto err = protocol::parse_error_body(status, f.head.media_type(), f.body);
-        res.outcome = from_http_status(status, err, what, f.head.header("retry-after"));
+        res.outcome = from_http_status(status, err, what, f.head.header("retry-after"),
+                                       f.head.header("location"));
         return res;
     }
     std::vector<protocol::AgentRef> agents;

@@ -1,9 +1,11 @@
 #include "session/outcome.hpp"
 
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 
 #include "util/strings.hpp"
+#include "util/url.hpp"
 
 namespace letta_stream::session {
 
@@ -12,6 +14,14 @@ Outcome from_transport(const transport::Result& result, std::string_view what,
     using transport::Failure;
     Outcome o;
     const std::string prefix = std::string(what) + " failed: ";
+    const bool via_proxy = !result.proxy.empty();
+    if (via_proxy && (result.failure == Failure::resolve || result.failure == Failure::connect ||
+                      result.failure == Failure::timeout))
+        return {result.failure == Failure::timeout ? ExitStatus::timeout : ExitStatus::network,
+                prefix + result.message,
+                "is the proxy " + util::redact_url(result.proxy) +
+                    " (from the environment) running and reachable? Unset it, or list the "
+                    "host in no_proxy"};
     switch (result.failure) {
         case Failure::none:
         case Failure::aborted:
@@ -46,7 +56,7 @@ Outcome from_transport(const transport::Result& result, std::string_view what,
 }
 
 Outcome from_http_status(long status, const protocol::ApiError& error, std::string_view what,
-                         std::string_view retry_after) {
+                         std::string_view retry_after, std::string_view location) {
     Outcome o;
     o.http_status = status;
     o.message =
@@ -80,9 +90,15 @@ Outcome from_http_status(long status, const protocol::ApiError& error, std::stri
     } else if (status >= 500) {
         o.status = ExitStatus::server;
         o.hint = "server error: try again later; run with --verbose for details";
+    } else if (status == 407) {
+        o.status = ExitStatus::auth;
+        o.message = std::string(what) + " failed: HTTP 407: the proxy requires authentication";
+        o.hint = "put the proxy's user and password in the proxy URL (http://user:pass@host:port)";
     } else if (status >= 300 && status < 400) {
         o.status = ExitStatus::server;
-        o.hint = "unexpected redirect: check --base-url";
+        o.hint = location.empty() ? "unexpected redirect: check --base-url"
+                                  : "the server redirects to " + util::redact_url(location) +
+                                        ": check --base-url";
     } else {
         o.status = ExitStatus::server;
         o.hint = "run with --verbose for details";
@@ -145,6 +161,9 @@ Outcome stream_outcome(const Attempt& a) {
         return o;
     }
     if (a.saw_done) return {};
+    if (a.body_bytes == 0 && a.failure == transport::Failure::none)
+        return {ExitStatus::network, "the event stream was empty: it ended before any event",
+                "the server closed the stream at once: check --base-url, and the server's logs"};
     Outcome o{ExitStatus::network, "the stream ended before the run finished (no stop_reason)", {}};
     if (a.failure != transport::Failure::none && !a.transport_message.empty())
         o.message += ": " + a.transport_message;
@@ -170,11 +189,13 @@ Outcome to_outcome(const Attempt& a, std::string_view what, std::string_view url
         transport::Result r;
         r.failure = a.failure;
         r.message = a.transport_message;
+        r.proxy = a.proxy;
         return from_transport(r, what, url);
     }
     if (a.body == Attempt::Body::error_body) {
         if (a.http_status < 200 || a.http_status >= 300)
-            return from_http_status(a.http_status, a.api_error, what, a.retry_after_header);
+            return from_http_status(a.http_status, a.api_error, what, a.retry_after_header,
+                                    a.location);
         return {ExitStatus::server,
                 "expected an event stream but the server answered " +
                     (a.media_type.empty() ? std::string("without a content type")
@@ -191,9 +212,13 @@ Outcome to_outcome(const Attempt& a, std::string_view what, std::string_view url
 }
 
 Outcome output_failed(const output::WriteResult& result) {
-    return {ExitStatus::output,
-            std::string("writing to stdout failed: ") + std::strerror(result.error),
-            "check free disk space and the output destination"};
+    const int e = result.error;
+    return {ExitStatus::output, std::string("writing to stdout failed: ") + std::strerror(e),
+            e == ENOSPC   ? "the disk is full: free some space or write elsewhere"
+            : e == EFBIG  ? "the file size limit was reached (ulimit -f)"
+            : e == EBADF  ? "standard output is closed: redirect it to a file or /dev/null"
+            : e == EDQUOT ? "the disk quota is exhausted"
+                          : "check the output destination"};
 }
 
 }  // namespace letta_stream::session

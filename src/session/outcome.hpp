@@ -37,9 +37,10 @@ Outcome output_failed(const output::WriteResult& result);
 Outcome from_transport(const transport::Result& result, std::string_view what,
                        std::string_view url);
 
-// A non-2xx response. `retry_after` is the raw Retry-After header, if any.
+// A non-2xx response. `retry_after` is the raw Retry-After header, if any; `location` the
+// Location header of a redirect.
 Outcome from_http_status(long status, const protocol::ApiError& error, std::string_view what,
-                         std::string_view retry_after);
+                         std::string_view retry_after, std::string_view location = {});
 
 // SIGINT → 130, SIGTERM → 143, SIGHUP → 129 (the message is never printed; the status says
 // it all).

@@ -248,6 +248,9 @@ struct CurlTransport::Impl {
                 r.message = t.errbuf[0] ? t.errbuf : curl_easy_strerror(code);
                 while (!r.message.empty() && r.message.back() == '\n')
                     r.message.pop_back();
+                if (r.failure == Failure::resolve || r.failure == Failure::connect ||
+                    r.failure == Failure::timeout || r.failure == Failure::tls)
+                    r.proxy = proxy_from_environment(t.request.url);
             }
         }
         if (t.easy != nullptr) {

@@ -93,6 +93,7 @@ struct Result {
     bool got_head = false;  // a final response head was seen
     std::uint64_t body_bytes = 0;
     std::string http_version;  // "1.1", "2", ...
+    std::string proxy;         // the proxy used, when a connection failure may be its fault
 
     bool ok() const noexcept { return failure == Failure::none; }
 };

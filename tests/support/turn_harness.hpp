@@ -54,6 +54,7 @@ struct TurnHarness {
     volatile std::sig_atomic_t signal = 0;
     letta_stream::transport::CancelToken cancel{&signal};
     std::unique_ptr<letta_stream::session::Exchange> turn;
+    std::uint64_t body_bytes = 0;
 
     explicit TurnHarness(std::size_t max_event = 1u << 20, Format format = Format::text)
         : pipeline(format == Format::jsonl ? static_cast<letta_stream::output::Formatter&>(jsonl)
@@ -82,6 +83,7 @@ struct TurnHarness {
 
     // One network read.
     letta_stream::transport::Control data(std::string_view bytes) {
+        body_bytes += bytes.size();
         auto c = turn->on_data(bytes);
         if (c == letta_stream::transport::Control::proceed) c = turn->on_idle();
         if (c == letta_stream::transport::Control::proceed && cancel.cancelled())
@@ -94,6 +96,7 @@ struct TurnHarness {
         letta_stream::transport::Failure failure = letta_stream::transport::Failure::none) {
         letta_stream::transport::Result r;
         r.got_head = true;
+        r.body_bytes = body_bytes;
         r.failure = cancel.cancelled() ? letta_stream::transport::Failure::cancelled : failure;
         turn->on_done(r);
         const auto& st = chain.attempt();

@@ -200,7 +200,8 @@ TEST_CASE("metrics count the bytes that reached stdout once", "[app]") {
     CHECK(m["ttft_ms"].GetDouble() > 0);
 }
 
-TEST_CASE("-m: the report comes first, the error and its hint are the last two lines", "[app]") {
+TEST_CASE("with -m, the report comes first, the error and its hint are the last two lines",
+          "[app]") {
     App a;
     ls_test::FakeResponse r;
     r.status = 500;
