@@ -72,6 +72,7 @@ class Invocation {
         // Before the prompt is read from stdin: a signal then ends the run like any other.
         if (context_.install_signals) signals::install();
         cli::ParseResult parsed = cli::parse(args, context_.env);
+        if (*signal_ != 0) return interrupted_early(std::move(parsed.options));
         if (context_.stdout_closed && parsed.action != cli::ParseResult::Action::error) {
             // Before anything is sent: a prompt whose reply cannot be shown is not worth a turn.
             err_.error("standard output is closed",
@@ -130,6 +131,18 @@ class Invocation {
     }
 
   private:
+    // A signal while the prompt was still being read: the run ends as any interrupted run does
+    // (the done line with -j, the metrics report), having sent nothing.
+    int interrupted_early(cli::Options options) {
+        opts_ = std::move(options);
+        err_.set_quiet(opts_.quiet);
+        if (!opts_.metrics_file.empty())
+            metrics_fd_ =
+                ::open(opts_.metrics_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        compose();
+        return conclude(session::interrupted_by(*signal_));
+    }
+
     // --help / --version: stdout is checked like everywhere else (jq's "writing output failed").
     int print(std::string_view text) {
         const auto written = out_writer_.write(text);
@@ -356,7 +369,8 @@ int main(int argc, char** argv) {
     signals::ignore_pipe_signals();  // before anything can write: `--help | true` is no error
     std::vector<std::string> args(argv + 1, argv + argc);
     Context context;
-    context.env = cli::system_environment();  // notes a closed stdin before the fd is reused
+    // Notes a closed stdin before the fd is reused; a signal ends a read of the prompt.
+    context.env = cli::system_environment(signals::received());
     // A closed stdout or stderr (`>&-`) is opened on /dev/null, as curl does: otherwise the next
     // socket would take fd 1 or 2 and the reply would be written into the HTTP connection.
     // A closed stdout is still an error: the reply would have nowhere to go.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 
@@ -13,8 +14,10 @@ namespace letta_stream::cli {
 namespace {
 
 // Reads fd to EOF, at most `limit` bytes. EBADF (stdin closed by the caller, as some CI and
-// cron setups do) reads as empty.
-bool read_fd(int fd, std::size_t limit, std::string& out, std::string& error) {
+// cron setups do) reads as empty. A signal that sets *stop ends the read (signals interrupt
+// read(2): they are installed without SA_RESTART).
+bool read_fd(int fd, std::size_t limit, std::string& out, std::string& error,
+             const volatile std::sig_atomic_t* stop) {
     char buf[64 * 1024];
     while (out.size() < limit) {
         const std::size_t want = std::min(sizeof buf, limit - out.size());
@@ -24,6 +27,10 @@ bool read_fd(int fd, std::size_t limit, std::string& out, std::string& error) {
             continue;
         }
         if (n == 0) return true;
+        if (errno == EINTR && stop != nullptr && *stop != 0) {
+            error = "interrupted";
+            return false;
+        }
         if (errno == EINTR) continue;
         if (errno == EBADF) return true;
         error = std::strerror(errno);
@@ -34,7 +41,7 @@ bool read_fd(int fd, std::size_t limit, std::string& out, std::string& error) {
 
 }  // namespace
 
-Environment system_environment() {
+Environment system_environment(const volatile std::sig_atomic_t* stop) {
     Environment env;
     env.getenv = [](const char* name) -> std::optional<std::string> {
         const char* v = std::getenv(name);
@@ -45,8 +52,8 @@ Environment system_environment() {
     // Looked at now, before anything else opens a descriptor: once stdin is closed, the next
     // open() or pipe() (the signal self-pipe) gets fd 0, and reading "stdin" would read that.
     const bool stdin_closed = ::fcntl(0, F_GETFD) == -1 && errno == EBADF;
-    env.read_stdin = [stdin_closed](std::size_t limit, std::string& out, std::string& error) {
-        return stdin_closed || read_fd(0, limit, out, error);
+    env.read_stdin = [stdin_closed, stop](std::size_t limit, std::string& out, std::string& error) {
+        return stdin_closed || read_fd(0, limit, out, error, stop);
     };
     env.read_file = [](const std::string& path, std::string& out, std::string& error) {
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -54,7 +61,7 @@ Environment system_environment() {
             error = std::strerror(errno);
             return false;
         }
-        const bool ok = read_fd(fd, 64 * 1024, out, error);
+        const bool ok = read_fd(fd, 64 * 1024, out, error, nullptr);
         ::close(fd);
         return ok;
     };

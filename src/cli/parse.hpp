@@ -4,6 +4,7 @@
 // (resolve.cpp). The environment (variables, stdin, files) is injected so tests run in-process.
 #pragma once
 
+#include <csignal>
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,7 +26,9 @@ struct Environment {
     std::function<bool(const std::string& path, std::string& out, std::string& error)> read_file;
 };
 
-Environment system_environment();
+// The process's own environment. `stop`, when given, is a signal flag: once it is set, reading
+// stdin gives up ("interrupted") instead of waiting for EOF.
+Environment system_environment(const volatile std::sig_atomic_t* stop = nullptr);
 
 // Raw values as CLI11 saw them: strings, no validation beyond syntax. nullopt: not given; an
 // empty string: given empty (`--agent ""` or `--agent=`), which resolve() rejects or honours.

@@ -87,3 +87,19 @@ TEST_CASE("SIGHUP ends the run like SIGTERM, with status 129 and a done line", "
     CHECK(contains(r.out, R"("exit_status":129,"exit_name":"hangup")"));
     CHECK(r.elapsed_ms < 3000);
 }
+
+TEST_CASE("a signal while the prompt is being read from stdin ends the run cleanly",
+          "[e2e][signals]") {
+    ls_test::FakeServer server(scenario(R"({"generate":{"text":"hi"}})"));
+    for (const int sig : {SIGTERM, SIGINT, SIGHUP}) {
+        // A terminal on stdin that never sends EOF; '-' reads the prompt from it.
+        auto r =
+            run(&server, {"-j", "--metrics=json", "-a", kAgentId, "-"},
+                {.stdin_mode = ls_test::StdinMode::pty, .signal = sig, .signal_after_ms = 400});
+        INFO(sig << ": " << ls_test::describe(r));
+        CHECK(r.exit_code == 128 + sig);
+        CHECK(contains(r.out, R"("type":"done")"));
+        CHECK(contains(r.err, R"("schema":"letta-stream.metrics/1")"));
+        CHECK(message_posts(server).empty());
+    }
+}
