@@ -14,7 +14,7 @@ declare -A allowed=(
   [transport]="util"
   [output]="stream util"
   [metrics]="stream util"
-  [session]="transport protocol output metrics sse stream util"
+  [session]="transport protocol output sse stream util"
   [cli]="util"
   [app]="cli session transport protocol output metrics sse stream util"
 )

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <utility>
 
 #include "util/json_writer.hpp"
 #include "util/strings.hpp"
@@ -83,6 +86,53 @@ std::string reason_phrase(long status) {
     }
 }
 
+// Character references in a page title: the named ones error pages use, and numeric ones
+// (&#39; &#x2014;) as UTF-8. Anything else is left as it is.
+std::string decode_entities(std::string_view s) {
+    static constexpr std::pair<std::string_view, std::string_view> kNamed[] = {
+        {"amp", "&"},
+        {"lt", "<"},
+        {"gt", ">"},
+        {"quot", "\""},
+        {"apos", "'"},
+        {"nbsp", "\xC2\xA0"},
+        {"mdash", "\xE2\x80\x94"},
+        {"ndash", "\xE2\x80\x93"}};
+    std::string out;
+    while (!s.empty()) {
+        const auto amp = s.find('&');
+        out.append(s.substr(0, amp));
+        if (amp == std::string_view::npos) break;
+        s.remove_prefix(amp);
+        const auto semi = s.find(';');
+        const std::string_view name = semi == std::string_view::npos || semi > 10
+                                          ? std::string_view{}
+                                          : s.substr(1, semi - 1);
+        std::string decoded;
+        if (name.size() > 1 && name[0] == '#') {
+            const bool hex = name[1] == 'x' || name[1] == 'X';
+            const std::string_view digits = name.substr(hex ? 2 : 1);
+            std::uint32_t cp = 0;
+            const auto r =
+                std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+            if (!digits.empty() && r.ec == std::errc{} && r.ptr == digits.data() + digits.size() &&
+                cp > 0 && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF))
+                util::append_utf8(decoded, cp);
+        } else {
+            for (const auto& [n, v] : kNamed)
+                if (n == name) decoded = v;
+        }
+        if (decoded.empty()) {
+            out.push_back('&');
+            s.remove_prefix(1);
+            continue;
+        }
+        out += decoded;
+        s.remove_prefix(semi + 1);
+    }
+    return out;
+}
+
 std::string html_title(std::string_view body) {
     std::string lower(body.substr(0, 64 * 1024));
     for (char& c : lower)
@@ -91,7 +141,7 @@ std::string html_title(std::string_view body) {
     if (open == std::string::npos) return {};
     const auto close = lower.find("</title>", open);
     if (close == std::string::npos) return {};
-    return one_line(body.substr(open + 7, close - open - 7));
+    return one_line(decode_entities(body.substr(open + 7, close - open - 7)));
 }
 
 void parse_json_error(const Value& doc, ApiError& e) {

@@ -187,3 +187,14 @@ TEST_CASE("long error messages are capped between characters", "[letta_api]") {
     const std::string exact = R"({"detail":")" + std::string(400, 'c') + R"("})";
     CHECK(parse_error_body(500, "application/json", exact).message == std::string(400, 'c'));
 }
+
+TEST_CASE("character references in an HTML error page's title are decoded", "[letta_api]") {
+    using protocol::parse_error_body;
+    CHECK(parse_error_body(403, "text/html",
+                           "<title>Access denied &amp; logged &#8212; &quot;x&quot; &#x27;y&#39; "
+                           "&lt;b&gt;</title>")
+              .message == "HTML page: Access denied & logged \xE2\x80\x94 \"x\" 'y' <b>");
+    // Not references, or not ones we know: left as they are.
+    CHECK(parse_error_body(403, "text/html", "<title>a & b &bogus; &#xD800; &#;</title>").message ==
+          "HTML page: a & b &bogus; &#xD800; &#;");
+}
