@@ -174,10 +174,13 @@ bool takes_attached_value(const CLI::Option* opt) {
     return opt->get_type_name().rfind("[=", 0) == 0;
 }
 
-// The arguments as CLI11 should see them, and whether -j/--json is among the options.
+// The arguments as CLI11 should see them, and what a usage error still needs to honour:
+// whether -j/--json is among the options, and the --metrics-file to write the report to.
 struct Scanned {
     std::vector<std::string> args;
     bool json = false;
+    std::string metrics_file;
+    bool metrics_file_next = false;  // the next argument is --metrics-file's value
 };
 
 // How many of the following arguments the short-option cluster `arg` ("-ja") takes as its value:
@@ -204,11 +207,13 @@ int scan_long_option(const CLI::App& app, const std::string& arg, Scanned& out) 
     if (opt == nullptr) return 0;  // unknown: CLI11 reports it
     if (eq == std::string::npos) {
         if (opt->check_lname("json")) out.json = true;
+        out.metrics_file_next = opt->check_lname("metrics-file");
         return takes_value(opt) ? 1 : 0;
     }
     if (takes_value(opt)) {
         out.args.back() = flag;
         out.args.push_back(arg.substr(eq + 1));
+        if (opt->check_lname("metrics-file")) out.metrics_file = arg.substr(eq + 1);
     } else if (!takes_attached_value(opt)) {
         throw SyntaxError{flag + " takes no value", "write " + flag + " alone; " + kHelpHint};
     } else if (eq + 1 == arg.size()) {
@@ -226,6 +231,8 @@ void split_attached_values(const CLI::App& app, const std::vector<std::string>& 
     for (const std::string& arg : args) {
         out.args.push_back(arg);
         if (value_words > 0 || positional_only || arg.size() < 2 || arg[0] != '-') {
+            if (value_words > 0 && out.metrics_file_next) out.metrics_file = arg;
+            out.metrics_file_next = false;
             value_words = std::max(value_words - 1, 0);
         } else if (arg == "--") {
             positional_only = true;
@@ -312,13 +319,14 @@ SyntaxError explain(const CLI::ParseError& e, const CLI::App& app) {
     return {name.empty() ? "cannot read the command line" : "cannot read " + name, kHelpHint};
 }
 
-ParseResult usage_error(const SyntaxError& e, bool json) {
+ParseResult usage_error(const SyntaxError& e, const Scanned& scanned) {
     ParseResult result;
     result.action = ParseResult::Action::error;
     result.exit_code = to_int(ExitStatus::usage);
     result.text = e.message;
     result.hint = e.hint;
-    result.options.json = json;
+    result.options.json = scanned.json;
+    result.options.metrics_file = scanned.metrics_file;
     return result;
 }
 
@@ -343,9 +351,10 @@ ParseResult parse(const std::vector<std::string>& args, const Environment& env) 
         result.text = app.help();
         return result;
     } catch (const CLI::ParseError& e) {
-        return usage_error(explain(e, app), scanned.json);
+        return usage_error(explain(e, app), scanned);
     } catch (const SyntaxError& e) {
-        return usage_error(e, scanned.json || raw.json);
+        scanned.json = scanned.json || raw.json;
+        return usage_error(e, scanned);
     }
     if (version) {
         ParseResult result;

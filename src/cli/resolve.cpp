@@ -327,9 +327,10 @@ ParseResult resolve(const RawOptions& raw, const Environment& env) {
     o.json = raw.json;
     o.show_reasoning = raw.show_reasoning;
     o.show_tools = raw.show_tools;
+    // Known before anything can fail: a usage error still writes its report there.
+    o.metrics_file = raw.metrics_file.value_or("");
     try {
         reject_empty_values(raw);
-        o.metrics_file = raw.metrics_file.value_or("");
         if (raw.metrics.empty())
             o.metrics = MetricsFormat::none;
         else if (raw.metrics == "text")

@@ -2,6 +2,9 @@
 // what reaches the server (body fields, otid, headers).
 #include <catch2/catch.hpp>
 #include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include "e2e.hpp"
 
@@ -351,4 +354,30 @@ TEST_CASE("a blank prompt says blank, not nothing on stdin", "[e2e][input]") {
     CHECK(unicode.exit_code == 2);
     CHECK(contains(unicode.err, "the prompt is blank"));
     CHECK(server.requests().empty());
+}
+
+TEST_CASE("usage errors still end -j output and write the --metrics-file report", "[e2e][input]") {
+    auto j = run(nullptr, {"-j", "--bogus"});
+    CHECK(j.exit_code == 2);
+    CHECK(contains(j.out, R"("type":"start")"));
+    CHECK(
+        contains(j.out, R"("type":"done","stop_reason":null,"exit_status":2,"exit_name":"usage")"));
+
+    const std::string path = "/tmp/letta-stream-e2e-usage-metrics.json";
+    for (const auto& args : {std::vector<std::string>{"--metrics-file", path, "--bogus"},
+                             std::vector<std::string>{"--metrics-file=" + path, "-a", "", "hi"},
+                             std::vector<std::string>{"--bogus", "--metrics-file", path}}) {
+        {
+            std::ofstream old(path);
+            old << R"({"exit_name":"ok"})" << '\n';  // the previous run's report
+        }
+        auto r = run(nullptr, args);
+        INFO(ls_test::describe(r));
+        CHECK(r.exit_code == 2);
+        std::ifstream in(path);
+        const std::string report{std::istreambuf_iterator<char>(in), {}};
+        CHECK(contains(report, R"("exit_status":2,"exit_name":"usage")"));
+        CHECK_FALSE(contains(report, R"("exit_name":"ok")"));
+    }
+    std::remove(path.c_str());
 }
