@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "util/json_text.hpp"
 #include "util/json_writer.hpp"
 #include "util/utf8.hpp"
 
@@ -176,7 +177,9 @@ struct JsonlFormatter::State {
         if (ids.seq_id >= 0) append(",\"seq_id\":"), integer(ids.seq_id);
         writer.EndObject();
         buf.Put('\n');
+        const std::size_t line_start = out.size();
         out.append(buf.GetString(), buf.GetSize());
+        util::escape_js_line_terminators(out, line_start);  // U+2028, U+2029, NEL
         if (buf.GetSize() > kKeepCapacity) buf.Clear(), buf.ShrinkToFit();
         if (scratch.capacity() > kKeepCapacity) std::string().swap(scratch);
     }

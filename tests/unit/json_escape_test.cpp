@@ -12,6 +12,7 @@
 #include "output/jsonl.hpp"
 #include "protocol/letta_api.hpp"
 #include "util/clock.hpp"
+#include "util/json_text.hpp"
 
 using namespace letta_stream;
 
@@ -101,5 +102,74 @@ TEST_CASE("metrics JSON: control bytes in server-sent strings are escaped", "[js
         const auto json = metrics::render_json(s);
         INFO("byte " << byte);
         require_object(json, "metrics");
+    }
+}
+
+// The three characters some line splitters end lines at (Python's str.splitlines, JavaScript
+// before ES2019), which JSON allows raw in strings.
+TEST_CASE("escape_js_line_terminators: U+2028, U+2029 and NEL become \\u escapes",
+          "[json][json_escape]") {
+    auto escaped = [](std::string s, std::size_t from = 0) {
+        util::escape_js_line_terminators(s, from);
+        return s;
+    };
+    CHECK(escaped("") == "");
+    CHECK(escaped("plain ascii") == "plain ascii");
+    CHECK(escaped("\"a\xE2\x80\xA8"
+                  "b\"") == "\"a\\u2028b\"");
+    CHECK(escaped("\xE2\x80\xA9") == "\\u2029");
+    CHECK(escaped("x\xC2\x85") == "x\\u0085");
+    CHECK(escaped("\xC2\x85\xE2\x80\xA8\xE2\x80\xA9\xC2\x85") == "\\u0085\\u2028\\u2029\\u0085");
+    // Their neighbours are left alone (U+2026, U+2027, U+202A, U+00AB, U+00A0, U+0084, U+0086,
+    // U+2068), and so are sequences cut short at the end.
+    for (const char* other :
+         {"\xE2\x80\xA6", "\xE2\x80\xA7", "\xE2\x80\xAA", "\xC2\xAB", "\xC2\xA0", "\xC2\x84",
+          "\xC2\x86", "\xE2\x81\xA8", "a\xE2\x80", "a\xE2", "a\xC2", "\xE2\xC2\x85"}) {
+        INFO(other);
+        const std::string s = other;
+        if (s == "\xE2\xC2\x85")
+            CHECK(escaped(s) == "\xE2\\u0085");
+        else
+            CHECK(escaped(s) == s);
+    }
+    // Only from `from` on: what is already in the buffer is not scanned again.
+    CHECK(escaped("\xE2\x80\xA8|\xE2\x80\xA8", 3) == "\xE2\x80\xA8|\\u2028");
+    CHECK(escaped("\xE2\x80\xA8", 1) == "\xE2\x80\xA8");
+    CHECK(escaped("ab", 5) == "ab");
+}
+
+TEST_CASE("escape_js_line_terminators agrees with a byte-by-byte reference",
+          "[json][json_escape]") {
+    auto reference = [](std::string_view s) {
+        std::string out;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const std::string_view at = s.substr(i);
+            if (at.substr(0, 3) == "\xE2\x80\xA8") {
+                out += "\\u2028", i += 2;
+            } else if (at.substr(0, 3) == "\xE2\x80\xA9") {
+                out += "\\u2029", i += 2;
+            } else if (at.substr(0, 2) == "\xC2\x85") {
+                out += "\\u0085", i += 1;
+            } else {
+                out += s[i];
+            }
+        }
+        return out;
+    };
+    // Strings up to 160 bytes (the 64- and 16-byte scans, their overlapping tail and the byte loop)
+    // over an alphabet of the bytes that matter, dense or sparse among ASCII.
+    const char alphabet[] = {'a', '"', '\xE2', '\x80', '\xA8', '\xA9', '\xC2', '\x85'};
+    std::uint32_t state = 12345;
+    auto next = [&] { return (state = state * 1103515245 + 12345) >> 16; };
+    for (int round = 0; round < 40000; ++round) {
+        std::string s;
+        const std::size_t n = round % 161;
+        const bool sparse = round % 2 == 0;
+        for (std::size_t i = 0; i < n; ++i)
+            s += sparse && next() % 16 != 0 ? 'a' : alphabet[next() % sizeof alphabet];
+        std::string got = s;
+        util::escape_js_line_terminators(got);
+        INFO("round " << round);
+        REQUIRE(got == reference(s));
     }
 }

@@ -573,3 +573,52 @@ TEST_CASE("tool call edge cases", "[jsonl]") {
         CHECK(str(d[1], "arguments") == std::string("{}\0x", 4));
     }
 }
+
+// Python's str.splitlines() (and JavaScript before ES2019) also end lines at U+2028, U+2029 and
+// U+0085 (NEL). JSON allows them raw inside strings; we escape them as Go's encoder does, so
+// every consumer sees one object per line.
+TEST_CASE("U+2028, U+2029 and NEL are escaped: every line splitter sees the same lines",
+          "[jsonl][json_escape]") {
+    const std::string nasty =
+        "a\xE2\x80\xA8"
+        "b\xE2\x80\xA9"
+        "c\xC2\x85"
+        "d \xE2\x80\x94 \xC2\xA0 \xE2\x80\xA8";
+    Fixture x;
+    TurnInfo info;
+    info.agent = nasty;
+    x.f.begin(info);
+    stream::Event c = ev(Kind::content, nasty);
+    c.run_id = "run-\xC2\x85";  // the cached members too
+    c.message_id = "msg-\xE2\x80\xA9";
+    x.f.on_event(c);
+    x.f.on_event(c);  // the second line copies the cached ones
+    x.f.on_event(tool("{\"k\":\"\xE2\x80\xA8\"}", "t", "c1"));
+    Ending ending;
+    ending.stop_reason = nasty;
+    x.f.finish(ending);
+
+    const std::string out = x.f.pending();
+    CHECK(out.find("\xE2\x80\xA8") == std::string::npos);
+    CHECK(out.find("\xE2\x80\xA9") == std::string::npos);
+    CHECK(out.find("\xC2\x85") == std::string::npos);
+    CHECK(out.find("\\u2028") != std::string::npos);
+    CHECK(out.find("\xE2\x80\x94") != std::string::npos);  // other non-ASCII stays as it is
+    // splitlines() on the decoded text would now split exactly at the '\n's.
+    std::size_t newlines = 0;
+    for (char ch : out)
+        newlines += ch == '\n';
+
+    auto d = take(x.f);  // parses every line back
+    REQUIRE(d.size() == newlines);
+    REQUIRE(types(d) ==
+            std::vector<std::string>{"start", "content", "content", "tool_call", "done"});
+    CHECK(str(d[0], "agent") == nasty);
+    for (int i : {1, 2}) {
+        CHECK(str(d[i], "content") == nasty);
+        CHECK(str(d[i], "run_id") == "run-\xC2\x85");
+        CHECK(str(d[i], "id") == "msg-\xE2\x80\xA9");
+    }
+    CHECK(str(d[3], "arguments") == "{\"k\":\"\xE2\x80\xA8\"}");
+    CHECK(str(d[4], "stop_reason") == nasty);
+}

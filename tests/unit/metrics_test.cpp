@@ -488,3 +488,21 @@ TEST_CASE("retries: the latest request and head count; the first content flush s
     CHECK(s.total_ms == 400.0);  // not finished: elapsed so far
     CHECK_FALSE(s.finished);
 }
+
+TEST_CASE("metrics JSON: U+2028, U+2029 and NEL are escaped, one line for every splitter",
+          "[metrics][json_escape]") {
+    Summary s;
+    s.run_id = "run-\xE2\x80\xA8-\xC2\x85";
+    s.stop_reason = "end\xE2\x80\xA9turn";
+    const std::string json = metrics::render_json(s);
+    CHECK(json.find("\xE2\x80\xA8") == std::string::npos);
+    CHECK(json.find("\xE2\x80\xA9") == std::string::npos);
+    CHECK(json.find("\xC2\x85") == std::string::npos);
+    CHECK(json.find("run-\\u2028-\\u0085") != std::string::npos);
+    REQUIRE(json.find('\n') == json.size() - 1);
+    rapidjson::Document d;
+    d.Parse(json.data(), json.size());
+    REQUIRE_FALSE(d.HasParseError());
+    CHECK(std::string(d["run_id"].GetString(), d["run_id"].GetStringLength()) == s.run_id);
+    CHECK(std::string(d["stop_reason"].GetString()) == s.stop_reason);
+}
