@@ -7,6 +7,7 @@ _letta_stream() {
     # The values of the options that take a fixed set, as `letta-stream --help` lists them.
     local endpoint_values='conversations agents'
     local metrics_values='text json'
+    local gzip_values='stream members'
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -23,8 +24,13 @@ _letta_stream() {
             return
             ;;
         -a | --agent | --conversation | --base-url | --project-id | -H | --header | \
-            --connect-timeout | --max-prompt-size | --max-event-size)
-            COMPREPLY=() # free text: an id, a name, a URL, a number
+            --connect-timeout | --max-prompt-size | --max-event-size | --coalesce | --coalesce-ms | \
+            --throttle | --burst)
+            COMPREPLY=() # free text: an id, a name, a URL, a number, a size or a rate
+            return
+            ;;
+        --gzip-level)
+            mapfile -t COMPREPLY < <(compgen -W '1 2 3 4 5 6 7 8 9' -- "$cur")
             return
             ;;
     esac
@@ -36,12 +42,19 @@ _letta_stream() {
             [[ $COMP_WORDBREAKS == *=* ]] || COMPREPLY=("${COMPREPLY[@]/#/--metrics=}")
             return
             ;;
+        --gzip=*)
+            mapfile -t COMPREPLY < <(compgen -W "$gzip_values" -- "${cur#--gzip=}")
+            [[ $COMP_WORDBREAKS == *=* ]] || COMPREPLY=("${COMPREPLY[@]/#/--gzip=}")
+            return
+            ;;
         -*)
             local opts='-a --agent --conversation --endpoint
                 --base-url --api-key-file --project-id -H --header --connect-timeout
                 --no-stdin --max-prompt-size --max-event-size
                 -j --json -n --no-newline -m --metrics --metrics=text --metrics=json --metrics-file
                 --show-reasoning --show-tools
+                --coalesce --coalesce-ms --throttle --burst
+                --gzip --gzip=stream --gzip=members --gzip-level
                 -h --help -V --version -v --verbose -q --quiet'
             mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
             return
@@ -49,12 +62,18 @@ _letta_stream() {
     esac
 
     # `--metrics=` split by COMP_WORDBREAKS: the words are "--metrics" "=" "partial".
-    if [[ $prev == = && $COMP_CWORD -ge 2 && ${COMP_WORDS[COMP_CWORD - 2]} == --metrics ]]; then
-        mapfile -t COMPREPLY < <(compgen -W "$metrics_values" -- "$cur")
+    local before=
+    ((COMP_CWORD >= 2)) && before=${COMP_WORDS[COMP_CWORD - 2]}
+    if [[ $prev == = && ($before == --metrics || $before == --gzip) ]]; then
+        local values=$metrics_values
+        [[ $before == --gzip ]] && values=$gzip_values
+        mapfile -t COMPREPLY < <(compgen -W "$values" -- "$cur")
         return
     fi
-    if [[ $cur == = && $prev == --metrics ]]; then
-        read -ra COMPREPLY <<<"$metrics_values"
+    if [[ $cur == = && ($prev == --metrics || $prev == --gzip) ]]; then
+        local values=$metrics_values
+        [[ $prev == --gzip ]] && values=$gzip_values
+        read -ra COMPREPLY <<<"$values"
         return
     fi
 

@@ -31,6 +31,15 @@ complete -c letta-stream -l metrics-file -r -F -d 'Write the metrics report as J
 complete -c letta-stream -l show-reasoning -d 'Print the agent\'s reasoning to stderr'
 complete -c letta-stream -l show-tools -d 'Print tool calls and their results to stderr'
 
+# Shaping
+complete -c letta-stream -l coalesce -x -d 'Write the reply in chunks of at least BYTES (K, M suffixes)'
+complete -c letta-stream -l coalesce-ms -x -d 'Hold text at most MS milliseconds, then write it'
+complete -c letta-stream -l throttle -x -d 'Write at most RATE tokens per second (N, N/s, N/m, Nc/s, Nc/m)'
+complete -c letta-stream -l burst -x -d 'Let up to N tokens out at once under --throttle (default 1)'
+# Like --metrics, the framing is optional and only attached with '=' (--gzip=members).
+complete -c letta-stream -l gzip -a 'stream members' -d 'Gzip stdout, flushed after every chunk'
+complete -c letta-stream -l gzip-level -x -d 'Compression level (implies --gzip)'
+
 # Options
 complete -c letta-stream -s h -l help -d 'Print help and exit'
 complete -c letta-stream -s V -l version -d 'Print the version and exit'

@@ -14,9 +14,11 @@
 #include "metrics/recorder.hpp"
 #include "metrics/report.hpp"
 #include "output/formatter.hpp"
+#include "output/gzip_writer.hpp"
 #include "output/jsonl.hpp"
 #include "output/narrator.hpp"
 #include "output/notices.hpp"
+#include "output/pacer.hpp"
 #include "output/pipeline.hpp"
 #include "output/progress.hpp"
 #include "output/stderr.hpp"
@@ -180,8 +182,25 @@ class Invocation {
             formatter_ = std::make_unique<output::JsonlFormatter>(clock_, start_ns_);
         else
             formatter_ = std::make_unique<output::TextFormatter>(opts_.final_newline);
-        pipeline_.emplace(*formatter_, counted_);
-        chain_->add(&*pipeline_);
+        // formatter → [pacer] → pipeline → [gzip] → counting writer → fd 1
+        output::Writer* to_stdout = &counted_;
+        if (opts_.gzip != cli::Gzip::none) {
+            gzip_.emplace(counted_,
+                          opts_.gzip == cli::Gzip::members ? output::GzipFraming::members
+                                                           : output::GzipFraming::stream,
+                          opts_.gzip_level);
+            to_stdout = &*gzip_;
+        }
+        pipeline_.emplace(*formatter_, *to_stdout);
+        if (opts_.throttle_per_s > 0 || opts_.coalesce_bytes > 0 || opts_.coalesce_ms > 0) {
+            pacer_.emplace(
+                *pipeline_, clock_,
+                output::PacerConfig{opts_.throttle_per_s, opts_.throttle_chars, opts_.burst,
+                                    opts_.coalesce_bytes, opts_.coalesce_ms});
+            chain_->add(&*pacer_);  // stdout only: everything else sees the stream as it arrived
+        } else {
+            chain_->add(&*pipeline_);
+        }
         if (!opts_.json && (opts_.show_reasoning || opts_.show_tools)) {
             narrator_ = std::make_unique<output::Narrator>(opts_.show_reasoning, opts_.show_tools,
                                                            stderr_color());
@@ -234,6 +253,8 @@ class Invocation {
         config.clock = &clock_;
         config.output = &*pipeline_;
         config.progress = progress_ ? &*progress_ : nullptr;
+        config.pacer = pacer_ ? &*pacer_ : nullptr;
+        config.transport = &transport;
         config.cancel = &cancel_;
         if (recorder_)
             config.head_seen = [this](const transport::ResponseHead& h) {
@@ -241,13 +262,26 @@ class Invocation {
             };
         session::Exchange exchange = chain_->exchange(std::move(config));
         if (recorder_) recorder_->request_sent();
-        transport.start(request, exchange);
+        exchange.attach(transport.start(request, exchange));
         transport.run();
+        drain_pacer(transport);
         session::Attempt& attempt = chain_->attempt();
         if (cancel_.cancelled() && attempt.cancelled_by == 0)  // e.g. while stdout was blocked
             attempt.cancelled_by = cancel_.reason();
         return session::to_outcome(attempt, "sending the message",
                                    util::redact_url(opts_.base_url));
+    }
+
+    // Text that arrived faster than --throttle keeps the rate after the stream has ended; a
+    // signal (or a reader that went away) ends the wait, and conclude() lets the rest out.
+    void drain_pacer(transport::Transport& transport) {
+        if (!pacer_) return;
+        while (pacer_->throttling() && !cancel_.cancelled() && pipeline_->status().ok()) {
+            transport.sleep_until(pacer_->deadline_ns(), &cancel_);
+            pacer_->on_flush();
+        }
+        session::Attempt& attempt = chain_->attempt();
+        if (attempt.write.ok()) attempt.write = pipeline_->status();
     }
 
     // Every path after parsing ends here: the closing output (final newline or "done" line),
@@ -279,6 +313,7 @@ class Invocation {
     // asked for the file notices either way, and the turn's own failure keeps its status.
     void report_metrics(session::Outcome& outcome) {
         if (!recorder_) return;
+        if (pacer_ && opts_.throttle_per_s > 0) recorder_->throttle_held(pacer_->held_ns());
         recorder_->finish(to_int(outcome.status), to_string(outcome.status),
                           chain_->attempt().stop_reason);
         const metrics::Summary summary = recorder_->summary();
@@ -352,7 +387,9 @@ class Invocation {
     std::optional<output::Progress> progress_;
     output::Notices notices_{err_};
     std::unique_ptr<output::Formatter> formatter_;
+    std::optional<output::GzipWriter> gzip_;
     std::optional<output::Pipeline> pipeline_;
+    std::optional<output::Pacer> pacer_;
     std::unique_ptr<output::Narrator> narrator_;
     std::optional<output::Pipeline> narration_;
     int metrics_fd_ = -1;

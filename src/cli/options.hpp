@@ -10,6 +10,7 @@ namespace letta_stream::cli {
 
 enum class Route : unsigned char { conversations, agents };
 enum class MetricsFormat : unsigned char { none, text, json };
+enum class Gzip : unsigned char { none, stream, members };
 
 struct Options {
     // What to talk to.
@@ -40,6 +41,15 @@ struct Options {
     std::string metrics_file;                     // --metrics-file: the JSON report to a file
     bool show_reasoning = false;                  // reasoning on stderr (text mode)
     bool show_tools = false;                      // tool calls and results on stderr (text mode)
+
+    // How stdout is paced and framed.
+    std::size_t coalesce_bytes = 0;  // --coalesce: emit text in chunks of at least this; 0 = off
+    int coalesce_ms = 0;             // --coalesce-ms: hold text at most this long; 0 = off
+    double throttle_per_s = 0;       // --throttle: tokens (or characters) per second; 0 = off
+    bool throttle_chars = false;     // the rate counts characters (Nc/s), not server deltas
+    int burst = 1;                   // --burst: the token bucket's size
+    Gzip gzip = Gzip::none;
+    int gzip_level = 6;
 
     // Non-fatal remarks found while resolving (printed as warnings unless --quiet).
     std::vector<std::string> warnings;

@@ -29,7 +29,8 @@ class HelpFormatter final : public CLI::Formatter {
     std::string make_help(const CLI::App* app, std::string, CLI::AppFormatMode) const override {
         std::string out = "Usage: letta-stream [OPTIONS] [PROMPT | -]\n\n";
         out += app->get_description() + "\n";
-        const std::vector<std::string> groups = {"Agent", "Server", "Input", "Output", "Options"};
+        const std::vector<std::string> groups = {"Agent",  "Server",  "Input",
+                                                 "Output", "Shaping", "Options"};
         for (const auto& group : groups) {
             out += "\n" + group + ":\n";
             for (const CLI::Option* opt : app->get_options()) {
@@ -143,6 +144,27 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
         ->type_name("[=text|json]")
         ->group(output);
     value_option(app, "--metrics-file", "Write the metrics report as JSON to FILE", "FILE", output);
+    const char* shaping = "Shaping";
+    value_option(app, "--coalesce",
+                 "Write the reply in chunks of at least BYTES (K, M suffixes),\n"
+                 "held at most --coalesce-ms (default 100)",
+                 "BYTES", shaping);
+    value_option(app, "--coalesce-ms", "Hold text at most MS milliseconds, then write it", "MS",
+                 shaping);
+    value_option(app, "--throttle",
+                 "Write at most RATE tokens per second: N, N/s, N/m, or Nc/s,\n"
+                 "Nc/m for characters (a typewriter); never drops text",
+                 "RATE", shaping);
+    value_option(app, "--burst", "Let up to N tokens out at once under --throttle (default 1)", "N",
+                 shaping);
+    app.add_flag("--gzip{stream}", raw.gzip,
+                 "Gzip stdout: one stream flushed after every chunk (=stream),\n"
+                 "or one complete gzip member per chunk (=members)")
+        ->type_name("[=stream|members]")
+        ->group(shaping);
+    value_option(app, "--gzip-level", "Compression level 1-9 (default 6); implies --gzip", "N",
+                 shaping);
+
     app.add_flag("--show-reasoning", raw.show_reasoning,
                  "Print the agent's reasoning to stderr as it streams")
         ->group(output);
@@ -217,7 +239,9 @@ int scan_long_option(const CLI::App& app, const std::string& arg, Scanned& out) 
     } else if (!takes_attached_value(opt)) {
         throw SyntaxError{flag + " takes no value", "write " + flag + " alone; " + kHelpHint};
     } else if (eq + 1 == arg.size()) {
-        throw SyntaxError{"invalid " + flag + " format ''", metrics_hint};
+        throw SyntaxError{
+            "invalid " + flag + (opt->check_lname("gzip") ? " framing ''" : " format ''"),
+            opt->check_lname("gzip") ? gzip_hint : metrics_hint};
     }
     return 0;
 }
@@ -260,6 +284,11 @@ constexpr Binding kBindings[] = {
     {"--max-prompt-size", &RawOptions::max_prompt_size},
     {"--max-event-size", &RawOptions::max_event_size},
     {"--metrics-file", &RawOptions::metrics_file},
+    {"--coalesce", &RawOptions::coalesce},
+    {"--coalesce-ms", &RawOptions::coalesce_ms},
+    {"--throttle", &RawOptions::throttle},
+    {"--burst", &RawOptions::burst},
+    {"--gzip-level", &RawOptions::gzip_level},
 };
 
 void collect(const CLI::App& app, RawOptions& raw) {

@@ -53,6 +53,12 @@ struct RawOptions {
     std::optional<std::string> metrics_file;
     bool show_reasoning = false;
     bool show_tools = false;
+    std::optional<std::string> coalesce;
+    std::optional<std::string> coalesce_ms;
+    std::optional<std::string> throttle;
+    std::optional<std::string> burst;
+    std::string gzip;  // "" (off), "stream" (bare --gzip) or the value of --gzip=FRAMING
+    std::optional<std::string> gzip_level;
 };
 
 struct ParseResult {
@@ -70,6 +76,11 @@ struct ParseResult {
 inline constexpr const char* metrics_hint =
     "use -m or --metrics=text for text, --metrics=json for "
     "one JSON line";
+
+// The hint for a --gzip value that is not a framing.
+inline constexpr const char* gzip_hint =
+    "use --gzip (one gzip stream, flushed per chunk) or --gzip=members (one gzip member per "
+    "chunk)";
 
 // Full parse: syntax, then resolve().
 ParseResult parse(const std::vector<std::string>& args, const Environment& env);

@@ -1,7 +1,9 @@
 // Stage two: raw strings + environment → typed, validated Options (DESIGN.md §1 prompt rules).
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <string_view>
 
 #include "cli/parse.hpp"
 #include "util/exit_status.hpp"
@@ -229,6 +231,78 @@ void resolve_sizes(const RawOptions& raw, Options& o) {
                          "give a size in bytes with an optional K, M or G suffix, e.g. 32M"};
 }
 
+// A whole number in [lo, hi]; false when malformed or out of range.
+bool parse_int(const std::string& text, long lo, long hi, long& out) {
+    char* end = nullptr;
+    errno = 0;
+    const long v = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || end == text.c_str() || *end != '\0' || errno != 0 || v < lo || v > hi)
+        return false;
+    out = v;
+    return true;
+}
+
+// "50", "50/s", "3000/m": server deltas per second; "200c/s", "200c/m": characters.
+bool parse_rate(const std::string& text, double& per_s, bool& chars) {
+    char* end = nullptr;
+    const double n = std::strtod(text.c_str(), &end);
+    // Digits first: strtod would also take " 5", "+5", "inf" and "0x10".
+    if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.') ||
+        text.find_first_of("xXeEnN") < static_cast<std::size_t>(end - text.c_str()) ||
+        end == text.c_str() || !std::isfinite(n) || n <= 0)
+        return false;
+    std::string_view unit(end);
+    chars = !unit.empty() && unit.front() == 'c';
+    if (chars) unit.remove_prefix(1);
+    double per = 1;
+    if (unit.empty() && !chars)
+        per = 1;
+    else if (unit == "/s")
+        per = 1;
+    else if (unit == "/m")
+        per = 60;
+    else
+        return false;
+    per_s = n / per;
+    return per_s >= 0.001 && per_s <= 1e9;
+}
+
+void resolve_shaping(const RawOptions& raw, Options& o) {
+    if (raw.coalesce && !parse_size(*raw.coalesce, o.coalesce_bytes))
+        throw UsageError{ExitStatus::usage, "invalid --coalesce '" + *raw.coalesce + "'",
+                         "give a size of at least 1 byte, with an optional K or M suffix, e.g. "
+                         "--coalesce 4K"};
+    long ms = 0;
+    if (raw.coalesce_ms && !parse_int(*raw.coalesce_ms, 1, 3'600'000, ms))
+        throw UsageError{ExitStatus::usage, "invalid --coalesce-ms '" + *raw.coalesce_ms + "'",
+                         "give whole milliseconds from 1 to 3600000, e.g. --coalesce-ms 250"};
+    o.coalesce_ms = raw.coalesce_ms ? static_cast<int>(ms) : raw.coalesce ? 100 : 0;
+    if (raw.throttle && !parse_rate(*raw.throttle, o.throttle_per_s, o.throttle_chars))
+        throw UsageError{ExitStatus::usage, "invalid --throttle '" + *raw.throttle + "'",
+                         "give a rate above 0: N or N/s (tokens per second), N/m (per minute), "
+                         "Nc/s or Nc/m (characters)"};
+    long burst = 1;
+    if (raw.burst && !parse_int(*raw.burst, 1, 1'000'000, burst))
+        throw UsageError{ExitStatus::usage, "invalid --burst '" + *raw.burst + "'",
+                         "give a whole number of tokens from 1 to 1000000, e.g. --burst 10"};
+    if (raw.burst && !raw.throttle)
+        throw UsageError{ExitStatus::usage, "--burst needs --throttle",
+                         "add --throttle RATE, or leave --burst out"};
+    o.burst = static_cast<int>(burst);
+    if (raw.gzip == "stream")
+        o.gzip = Gzip::stream;
+    else if (raw.gzip == "members")
+        o.gzip = Gzip::members;
+    else if (!raw.gzip.empty())
+        throw UsageError{ExitStatus::usage, "invalid --gzip framing '" + raw.gzip + "'", gzip_hint};
+    long level = 6;
+    if (raw.gzip_level && !parse_int(*raw.gzip_level, 1, 9, level))
+        throw UsageError{ExitStatus::usage, "invalid --gzip-level '" + *raw.gzip_level + "'",
+                         "give a level from 1 (fastest) to 9 (smallest)"};
+    o.gzip_level = static_cast<int>(level);
+    if (raw.gzip_level && o.gzip == Gzip::none) o.gzip = Gzip::stream;
+}
+
 std::string read_stdin(const Environment& env, const Options& o) {
     std::string text, error;
     if (!env.read_stdin(o.max_prompt_size + 1, text, error))
@@ -346,6 +420,7 @@ ParseResult resolve(const RawOptions& raw, const Environment& env) {
                              "use one of them"};
         resolve_target(raw, o);
         resolve_sizes(raw, o);
+        resolve_shaping(raw, o);
         resolve_server(raw, env, o);
         resolve_prompt(raw, env, o);
     } catch (const UsageError& e) {

@@ -129,6 +129,8 @@ Summary Recorder::summary() const {
     s.chars = chars_;
     s.content_bytes = content_bytes_;
     s.bytes_out = bytes_out_;
+    s.writes = writes_;
+    s.held_ms = held_ns_ < 0 ? -1.0 : static_cast<double>(held_ns_) / 1e6;
     s.events_by_kind = events_by_kind_;
     s.pings = s.events(stream::Kind::ping);
 

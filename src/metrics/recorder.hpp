@@ -33,7 +33,12 @@ class Recorder final : public stream::Sink {
     void output_flushed(std::uint64_t bytes, bool had_content) noexcept;
     // A write of `bytes` to stdout completed. Sinks before the output in the chain see each
     // event first, so the first write after a token is the one that carried it.
-    void output_written(std::uint64_t bytes) noexcept { output_flushed(bytes, tokens_ > 0); }
+    void output_written(std::uint64_t bytes) noexcept {
+        ++writes_;
+        output_flushed(bytes, tokens_ > 0);
+    }
+    // How long --throttle held text back in all (reported at the end).
+    void throttle_held(std::int64_t ns) noexcept { held_ns_ = ns; }
     void retried() noexcept { ++retries_; }
     void resumed() noexcept { ++resumes_; }
     // End of turn: records the total time. Only the first call counts.
@@ -65,6 +70,8 @@ class Recorder final : public stream::Sink {
     std::uint64_t chars_ = 0;
     std::uint64_t content_bytes_ = 0;
     std::uint64_t bytes_out_ = 0;
+    std::uint64_t writes_ = 0;
+    std::int64_t held_ns_ = -1;
     bool in_word_ = false;  // the reply so far ends inside a word (words span events)
     std::array<std::uint64_t, kind_count> events_by_kind_{};
 

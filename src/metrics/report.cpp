@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "util/json_text.hpp"
 #include "util/json_writer.hpp"
 
 namespace letta_stream::metrics {
@@ -112,8 +113,10 @@ std::string render_text(const Summary& s, bool color) {
     std::string tokens = grouped(s.tokens) + " content";
     add(tokens, grouped(s.words) + " words");
     add(tokens, grouped(s.chars) + " chars");
-    add(tokens, grouped(s.bytes_out) + " bytes out");
+    add(tokens, grouped(s.bytes_out) + " bytes out" +
+                    (s.writes > 0 ? " in " + grouped(s.writes) + " writes" : std::string()));
     out.line("tokens", tokens);
+    if (s.held_ms >= 0) out.line("output", "held back by --throttle " + duration(s.held_ms));
 
     if (s.tokens > 0) {
         std::string speed = rate(s.tokens_per_s) + " tok/s overall";
@@ -218,6 +221,8 @@ std::string render_json(const Summary& s) {
     count("chars", s.chars);
     count("content_bytes", s.content_bytes);
     count("bytes_out", s.bytes_out);
+    count("writes", s.writes);
+    number_or_null("held_ms", s.held_ms);
     key("events");
     w.StartObject();
     for (std::size_t k = 0; k < kind_count; ++k) {
@@ -286,6 +291,7 @@ std::string render_json(const Summary& s) {
     w.EndObject();
 
     std::string out(buf.GetString(), buf.GetSize());
+    util::escape_js_line_terminators(out);  // U+2028, U+2029, NEL: one line for every splitter
     out += '\n';
     return out;
 }

@@ -32,6 +32,8 @@ struct Summary {
     std::uint64_t chars = 0;          // Unicode code points in the reply
     std::uint64_t content_bytes = 0;  // UTF-8 bytes of the reply
     std::uint64_t bytes_out = 0;      // bytes written to stdout (all formats, all kinds)
+    std::uint64_t writes = 0;         // write(2) calls that put them there (after any gzip)
+    double held_ms = -1;              // time --throttle held text back; -1: no throttle
     std::array<std::uint64_t, kind_count> events_by_kind{};  // index: static_cast<size_t>(Kind)
     std::uint64_t pings = 0;
 

@@ -54,7 +54,8 @@ struct Attempt {
     std::int64_t after_stop_ns = -1;  // stop_reason, or the last non-ping event after it
 
     // Locally.
-    int cancelled_by = 0;  // the signal (or other reason) that cancelled the attempt
+    std::uint64_t pauses = 0;  // times the transfer was paused for the throttle to catch up
+    int cancelled_by = 0;      // the signal (or other reason) that cancelled the attempt
     output::WriteResult write;
 
     static constexpr std::size_t kMaxErrorBody = 64 * 1024;

@@ -49,6 +49,14 @@ Control Exchange::on_data(std::string_view bytes) {
     }
     switch (parser_.feed(bytes, decoding_)) {
         case sse::Status::ok:
+            // The throttle is behind: stop reading, so that TCP pushes back on the server
+            // instead of the text piling up here.
+            if (config_.pacer != nullptr && config_.transport != nullptr && id_ != 0 && !paused_ &&
+                config_.pacer->backlog_bytes() > output::Pacer::kMaxBacklog) {
+                paused_ = true;
+                ++a_.pauses;
+                config_.transport->pause(id_);
+            }
             return Control::proceed;
         case sse::Status::stopped:
             return Control::finish;  // after [DONE]
@@ -66,6 +74,10 @@ Control Exchange::on_idle() {
         return Control::abort;
     }
     if (config_.progress != nullptr) config_.progress->tick();
+    if (paused_ && config_.pacer->backlog_bytes() <= output::Pacer::kMaxBacklog / 2) {
+        paused_ = false;
+        config_.transport->resume(id_);
+    }
     const std::int64_t grace = grace_deadline_ns();
     if (grace >= 0 && config_.clock->now_ns() >= grace) return Control::finish;
     return Control::proceed;
@@ -78,8 +90,9 @@ std::int64_t Exchange::grace_deadline_ns() const {
 
 std::int64_t Exchange::deadline_ns() const {
     std::int64_t d = config_.progress != nullptr ? config_.progress->next_tick_ns() : -1;
-    const std::int64_t grace = grace_deadline_ns();
-    if (grace >= 0) d = d < 0 ? grace : std::min(d, grace);
+    for (const std::int64_t other :
+         {grace_deadline_ns(), config_.pacer != nullptr ? config_.pacer->deadline_ns() : -1})
+        if (other >= 0) d = d < 0 ? other : std::min(d, other);
     return d;
 }
 

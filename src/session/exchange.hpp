@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "output/pacer.hpp"
 #include "output/pipeline.hpp"
 #include "output/progress.hpp"
 #include "session/attempt.hpp"
@@ -28,6 +29,10 @@ struct ExchangeConfig {
     const output::Pipeline* output = nullptr;
     // Optional: the waiting line, redrawn at its deadlines.
     output::Progress* progress = nullptr;
+    // Optional: the pacer in front of stdout (--throttle, --coalesce): its release times are
+    // deadlines, and while it holds more than Pacer::kMaxBacklog the transfer is paused.
+    const output::Pacer* pacer = nullptr;
+    transport::Transport* transport = nullptr;  // required with a pacer: to pause and resume
     // Optional: the request's cancel token, to record why the transfer was cancelled.
     const transport::CancelToken* cancel = nullptr;
     // Optional: told when the final response head arrives (metrics).
@@ -47,6 +52,9 @@ class Exchange final : public transport::Handler {
     std::int64_t deadline_ns() const override;
     void on_done(const transport::Result& result) override;
 
+    // The transfer this exchange handles, once started (for pause and resume).
+    void attach(transport::TransferId id) noexcept { id_ = id; }
+
   private:
     std::int64_t grace_deadline_ns() const;
 
@@ -56,6 +64,8 @@ class Exchange final : public transport::Handler {
     stream::Sink& events_;
     ExchangeConfig config_;
     transport::ResponseHead head_;
+    transport::TransferId id_ = 0;
+    bool paused_ = false;
 };
 
 }  // namespace letta_stream::session

@@ -400,6 +400,22 @@ void CurlTransport::run() {
     }
 }
 
+void CurlTransport::sleep_until(std::int64_t deadline_ns, const CancelToken* cancel) {
+    Impl& s = *impl_;
+    for (;;) {
+        if (cancel != nullptr && cancel->cancelled()) return;
+        const std::int64_t now = s.clock.now_ns();
+        if (now >= deadline_ns) return;
+        pollfd p{s.options.wake_fd, POLLIN, 0};
+        const int n = ::poll(&p, s.options.wake_fd >= 0 ? 1 : 0, ms_until(deadline_ns, now));
+        if (n > 0 && (p.revents & POLLIN) != 0) {
+            char drain[64];
+            while (::read(s.options.wake_fd, drain, sizeof drain) > 0) {
+            }
+        }
+    }
+}
+
 // From curl_version_info(), not curl_version(): the latter also asks libldap for its version,
 // which initialises LDAP and SASL (dlopen of plugins) — 1.5 ms of a 7 ms --version.
 std::string library_version() {

@@ -35,6 +35,7 @@ class CurlTransport final : public Transport {
     void pause(TransferId id) override;
     void resume(TransferId id) override;
     void run() override;
+    void sleep_until(std::int64_t deadline_ns, const CancelToken* cancel) override;
 
   private:
     struct Impl;

@@ -129,6 +129,9 @@ class Transport {
     virtual void resume(TransferId id) = 0;
     // Runs the event loop until every started transfer is done.
     virtual void run() = 0;
+    // Waits, without a transfer, until `deadline_ns` (on the transport's clock) or until `cancel`
+    // is cancelled (a signal wakes the wait at once). For pacing after the stream has ended.
+    virtual void sleep_until(std::int64_t deadline_ns, const CancelToken* cancel) = 0;
 };
 
 // start() + run() for one request: the Result that the handler's on_done() received.

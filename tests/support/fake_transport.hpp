@@ -1,6 +1,7 @@
 // FakeTransport — a transport::Transport that serves scripted responses in-process, on a
 // ManualClock: the response head, then each scripted read as one network read (on_data, then
-// on_idle), then — for a server that goes silent without closing — the handler's own deadlines,
+// on_idle), then — for a server that goes silent without closing, or while the handler has
+// paused the transfer — the handler's own deadlines,
 // with the clock jumped to each one, until the handler ends the transfer. Cancel tokens are
 // honoured the way the real loop honours them. It records every request. As ninja fakes its
 // disk, this lets app::run be tested whole without sockets or sleeping. Header-only, no Catch2.
@@ -35,7 +36,7 @@ class FakeTransport final : public letta_stream::transport::Transport {
 
     std::vector<FakeResponse> responses;  // served in order, one per request
     std::vector<letta_stream::transport::Request> requests;
-    int pauses = 0, resumes = 0;
+    int pauses = 0, resumes = 0, sleeps = 0;
 
     letta_stream::transport::TransferId start(const letta_stream::transport::Request& request,
                                               letta_stream::transport::Handler& handler) override {
@@ -43,8 +44,20 @@ class FakeTransport final : public letta_stream::transport::Transport {
         pending_.push_back({requests.size() - 1, &handler});
         return requests.size();
     }
-    void pause(letta_stream::transport::TransferId) override { ++pauses; }
-    void resume(letta_stream::transport::TransferId) override { ++resumes; }
+    void pause(letta_stream::transport::TransferId) override {
+        ++pauses;
+        paused_ = true;
+    }
+    void resume(letta_stream::transport::TransferId) override {
+        ++resumes;
+        paused_ = false;
+    }
+    void sleep_until(std::int64_t deadline_ns,
+                     const letta_stream::transport::CancelToken* cancel) override {
+        ++sleeps;
+        if (cancel != nullptr && cancel->cancelled()) return;
+        if (deadline_ns > clock_.now_ns()) clock_.set_ns(deadline_ns);
+    }
 
     void run() override {
         while (!pending_.empty()) {
@@ -91,6 +104,18 @@ class FakeTransport final : public letta_stream::transport::Transport {
         result.got_head = true;
         Control c = h.on_head(head);
         for (std::size_t i = 0; c == Control::proceed && i < r.reads.size(); ++i) {
+            // A paused transfer reads nothing: only its deadlines move it on, as in the real loop.
+            while (paused_ && c == Control::proceed && !cancelled()) {
+                const std::int64_t d = h.deadline_ns();
+                if (d < 0) {
+                    result.failure = Failure::timeout;
+                    result.message = "fake: paused with no deadline to resume";
+                    return h.on_done(result);
+                }
+                if (d > clock_.now_ns()) clock_.set_ns(d);
+                c = h.on_idle();
+            }
+            if (c != Control::proceed) break;
             clock_.advance_ms(r.ms_per_read);
             if (r.before_read) r.before_read(i);
             result.body_bytes += r.reads[i].size();
@@ -115,6 +140,7 @@ class FakeTransport final : public letta_stream::transport::Transport {
 
     letta_stream::util::ManualClock& clock_;
     std::vector<Pending> pending_;
+    bool paused_ = false;
 };
 
 }  // namespace ls_test

@@ -293,3 +293,90 @@ TEST_CASE("TERM=dumb: no colour and no progress line on a terminal", "[app]") {
     CHECK(dumb.find("waiting for") == std::string::npos);
     CHECK(dumb.find("letta-stream metrics") != std::string::npos);
 }
+
+TEST_CASE("flag --throttle: the same bytes, at the rate, text after the stream keeps it", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    std::string all;
+    for (int i = 0; i < 20; ++i) {
+        const std::string t = "w" + std::to_string(i) + " ";
+        all += t;
+        r.reads.push_back(content(t));
+    }
+    r.reads.push_back(kStop);
+    r.ms_per_read = 0;  // a fast server: everything at once
+    a.transport.responses = {r};
+    const auto t0 = a.clock.now_ns();
+    CHECK(a.run({"--throttle", "10/s", "-a", kAgent, "hi"}) == 0);
+    CHECK(a.out.read() == all + "\n");
+    CHECK((a.clock.now_ns() - t0) / 1'000'000 == Approx(1900).margin(5));  // 19 gaps of 100 ms
+    CHECK(a.transport.sleeps > 0);  // the wait after the stream, on the (fake) clock
+}
+
+TEST_CASE("flag --throttle behind a fast agent pauses the transfer, and resumes it", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    const std::string big(64 * 1024, 'x');
+    for (int i = 0; i < 40; ++i)  // 2.5 MiB, far over the pacer's 1 MiB backlog
+        r.reads.push_back(content(big));
+    r.reads.push_back(kStop);
+    r.ms_per_read = 0;
+    a.transport.responses = {r};
+    CHECK(a.run({"--throttle", "100", "--burst", "4", "-a", kAgent, "hi"}) == 0);
+    CHECK(a.transport.pauses >= 1);
+    CHECK(a.transport.resumes == a.transport.pauses);
+    CHECK(a.out.read().size() == 40 * big.size() + 1);
+}
+
+TEST_CASE("flag --coalesce with -j: one content line per chunk, seq without gaps", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    for (int i = 0; i < 30; ++i)
+        r.reads.push_back(content("abcd"));
+    r.reads.push_back(kStop);
+    a.transport.responses = {r};
+    CHECK(a.run({"-j", "--coalesce", "32", "-a", kAgent, "hi"}) == 0);
+    const std::string out = a.out.read();
+    std::string text;
+    int lines = 0, contents = 0;
+    for (std::size_t pos = 0; pos < out.size(); ++lines) {
+        const auto nl = out.find('\n', pos);
+        rapidjson::Document d;
+        d.Parse(out.data() + pos, nl - pos);
+        REQUIRE(d.IsObject());
+        CHECK(d["seq"].GetInt() == lines + 1);
+        if (std::string_view(d["type"].GetString()) == "content") {
+            ++contents;
+            text += d["content"].GetString();
+        }
+        pos = nl + 1;
+    }
+    CHECK(text.size() == 120);
+    CHECK(contents == 4);  // 3 × 32 bytes, then the last 24 before stop
+}
+
+TEST_CASE("metrics add the output side: writes and the time the throttle held text", "[app]") {
+    App a;
+    ls_test::FakeResponse r;
+    for (int i = 0; i < 10; ++i)
+        r.reads.push_back(content("t "));
+    r.reads.push_back(kStop);
+    r.ms_per_read = 0;
+    a.transport.responses = {r};
+    CHECK(a.run({"--metrics=json", "--throttle", "20", "-a", kAgent, "hi"}) == 0);
+    rapidjson::Document m;
+    m.Parse(a.err.read().c_str());
+    REQUIRE(m.IsObject());
+    CHECK(m["writes"].GetInt() == 11);  // one per released token, then the final newline
+    CHECK(m["held_ms"].GetDouble() == Approx(450).margin(5));  // 9 gaps of 50 ms
+    CHECK(m["tokens"].GetInt() == 10);
+    CHECK(m["ttft_ms"].GetDouble() < 5);  // the stream as it arrived, not as it was let out
+
+    App plain;
+    plain.transport.responses = {r};
+    CHECK(plain.run({"--metrics=json", "-a", kAgent, "hi"}) == 0);
+    rapidjson::Document p;
+    p.Parse(plain.err.read().c_str());
+    REQUIRE(p.IsObject());
+    CHECK(p["held_ms"].IsNull());
+}

@@ -395,6 +395,12 @@ TEST_CASE("an empty value is the value, never the next word", "[cli]") {
         {"--max-event-size", "invalid --max-event-size ''"},
         {"--metrics-file", "--metrics-file is empty"},
         {"--metrics", "invalid --metrics format ''"},
+        {"--coalesce", "invalid --coalesce ''"},
+        {"--coalesce-ms", "invalid --coalesce-ms ''"},
+        {"--throttle", "invalid --throttle ''"},
+        {"--burst", "invalid --burst ''"},
+        {"--gzip", "invalid --gzip framing ''"},
+        {"--gzip-level", "invalid --gzip-level ''"},
     };
     for (const auto& [flag, message] : rejected) {
         INFO(flag);
@@ -404,7 +410,7 @@ TEST_CASE("an empty value is the value, never the next word", "[cli]") {
         CHECK(attached.exit_code == 2);
         CHECK(attached.text == message);
         CHECK_FALSE(attached.hint.empty());
-        if (flag == "--metrics") continue;  // its value can only be attached
+        if (flag == "--metrics" || flag == "--gzip") continue;  // values only attached
         auto separate = f.parse({agent, flag, "", "Summarize"});
         CHECK(separate.exit_code == 2);
         CHECK(separate.text == message);
@@ -444,15 +450,17 @@ TEST_CASE("every option that takes a value is tested empty", "[cli]") {
     const std::set<std::string> tested = {
         "--agent",          "--conversation", "--endpoint",        "--base-url",
         "--api-key-file",   "--header",       "--connect-timeout", "--max-prompt-size",
-        "--max-event-size", "--metrics-file", "--metrics",         "--project-id"};
+        "--max-event-size", "--metrics-file", "--metrics",         "--project-id",
+        "--coalesce",       "--coalesce-ms",  "--throttle",        "--burst",
+        "--gzip",           "--gzip-level"};
     const std::regex with_value(R"((--[a-z][a-z0-9-]*)(\[=| [^ ]))");
-    int seen = 0;
+    std::set<std::string> seen;  // a description may name another option ("--throttle (...)")
     for (std::sregex_iterator it(help.begin(), help.end(), with_value), end; it != end; ++it) {
         INFO((*it)[1].str());
         CHECK(tested.count((*it)[1].str()) == 1);
-        ++seen;
+        seen.insert((*it)[1].str());
     }
-    CHECK(seen == static_cast<int>(tested.size()));
+    CHECK(seen == tested);
 }
 
 TEST_CASE("an empty LETTA_BASE_URL counts as unset, an empty --base-url is an error", "[cli]") {
@@ -655,4 +663,75 @@ TEST_CASE("help lists the values of --metrics and --endpoint", "[cli]") {
     const std::string help = f.parse({"--help"}).text;
     CHECK(contains(help, "--metrics[=text|json]"));
     CHECK(contains(help, "--endpoint conversations|agents"));
+}
+
+TEST_CASE("shaping: --coalesce, --throttle, --burst and --gzip values", "[cli]") {
+    FakeEnv f;
+    auto opts = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"-a", kAgent});
+        args.push_back("hi");
+        auto r = f.parse(args);
+        INFO(r.text);
+        REQUIRE(r.action == Action::run);
+        return r.options;
+    };
+    auto error = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"-a", kAgent});
+        args.push_back("hi");
+        auto r = f.parse(args);
+        CHECK(r.exit_code == 2);
+        CHECK_FALSE(r.hint.empty());
+        return r.text;
+    };
+    auto o = opts({});
+    CHECK(o.coalesce_bytes == 0);
+    CHECK(o.coalesce_ms == 0);
+    CHECK(o.throttle_per_s == 0);
+    CHECK(o.gzip == cli::Gzip::none);
+
+    o = opts({"--coalesce", "4K"});
+    CHECK(o.coalesce_bytes == 4096);
+    CHECK(o.coalesce_ms == 100);  // the default time bound
+    o = opts({"--coalesce", "1M", "--coalesce-ms", "250"});
+    CHECK(o.coalesce_bytes == 1u << 20);
+    CHECK(o.coalesce_ms == 250);
+    o = opts({"--coalesce-ms", "50"});
+    CHECK(o.coalesce_bytes == 0);  // time-only batching
+    CHECK(o.coalesce_ms == 50);
+
+    CHECK(opts({"--throttle", "50"}).throttle_per_s == 50);
+    CHECK(opts({"--throttle", "50/s"}).throttle_per_s == 50);
+    CHECK(opts({"--throttle", "3000/m"}).throttle_per_s == 50);
+    CHECK(opts({"--throttle", "0.5"}).throttle_per_s == 0.5);
+    o = opts({"--throttle", "200c/s", "--burst", "10"});
+    CHECK(o.throttle_per_s == 200);
+    CHECK(o.throttle_chars);
+    CHECK(o.burst == 10);
+    CHECK(opts({"--throttle", "600c/m"}).throttle_per_s == 10);
+
+    CHECK(opts({"--gzip"}).gzip == cli::Gzip::stream);
+    CHECK(opts({"--gzip=stream"}).gzip == cli::Gzip::stream);
+    CHECK(opts({"--gzip=members"}).gzip == cli::Gzip::members);
+    o = opts({"--gzip-level", "9"});
+    CHECK(o.gzip == cli::Gzip::stream);  // implied
+    CHECK(o.gzip_level == 9);
+    CHECK(opts({"--gzip=members", "--gzip-level", "1"}).gzip == cli::Gzip::members);
+
+    CHECK(error({"--coalesce", "0"}) == "invalid --coalesce '0'");
+    CHECK(error({"--coalesce", "4X"}) == "invalid --coalesce '4X'");
+    CHECK(error({"--coalesce-ms", "0"}) == "invalid --coalesce-ms '0'");
+    CHECK(error({"--throttle", "0"}) == "invalid --throttle '0'");
+    CHECK(error({"--throttle", "5/x"}) == "invalid --throttle '5/x'");
+    for (const char* bad : {"-5", " 5", "+5", "inf", "nan", "1e3", "0x10", "5c", "5/s/s", "c/s"})
+        CHECK(error({"--throttle", bad}) == "invalid --throttle '" + std::string(bad) + "'");
+    CHECK(error({"--throttle", "5", "--burst", "0"}) == "invalid --burst '0'");
+    CHECK(error({"--burst", "3"}) == "--burst needs --throttle");
+    CHECK(error({"--gzip=zip"}) == "invalid --gzip framing 'zip'");
+    CHECK(error({"--gzip-level", "12"}) == "invalid --gzip-level '12'");
+    CHECK(error({"--gzip-level", "0"}) == "invalid --gzip-level '0'");
+    CHECK(error({"--throttle", "5/x"}).find("--throttle") != std::string::npos);
+    // The hints name the valid forms.
+    auto r = f.parse({"-a", kAgent, "--throttle", "5/x", "hi"});
+    CHECK(r.hint.find("N/m") != std::string::npos);
+    CHECK(r.hint.find("Nc/s") != std::string::npos);
 }
