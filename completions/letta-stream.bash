@@ -8,6 +8,7 @@ _letta_stream() {
     local endpoint_values='conversations agents'
     local metrics_values='text json'
     local gzip_values='stream members'
+    local background_values='auto on off'
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -18,6 +19,10 @@ _letta_stream() {
             mapfile -t COMPREPLY < <(compgen -W "$endpoint_values" -- "$cur")
             return
             ;;
+        --background)
+            mapfile -t COMPREPLY < <(compgen -W "$background_values" -- "$cur")
+            return
+            ;;
         --api-key-file | --metrics-file)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -25,7 +30,8 @@ _letta_stream() {
             ;;
         -a | --agent | --conversation | --base-url | --project-id | -H | --header | \
             --connect-timeout | --max-prompt-size | --max-event-size | --coalesce | --coalesce-ms | \
-            --throttle | --burst)
+            --throttle | --burst | --first-token-timeout | --idle-timeout | --max-time | \
+            --retries | --retry-max-time)
             COMPREPLY=() # free text: an id, a name, a URL, a number, a size or a rate
             return
             ;;
@@ -50,6 +56,8 @@ _letta_stream() {
         -*)
             local opts='-a --agent --conversation --endpoint
                 --base-url --api-key-file --project-id -H --header --connect-timeout
+                --first-token-timeout --idle-timeout --max-time --retries --retry-max-time
+                --background --no-cancel
                 --no-stdin --max-prompt-size --max-event-size
                 -j --json -n --no-newline -m --metrics --metrics=text --metrics=json --metrics-file
                 --show-reasoning --show-tools

@@ -15,6 +15,13 @@ complete -c letta-stream -l api-key-file -r -F -d 'Read the API key from FILE'
 complete -c letta-stream -l project-id -x -d 'Send X-Project-Id (env LETTA_PROJECT_ID)'
 complete -c letta-stream -s H -l header -x -d "Extra request header 'NAME: VALUE', repeatable"
 complete -c letta-stream -l connect-timeout -x -d 'Give up connecting after SECONDS (default 30)'
+complete -c letta-stream -l first-token-timeout -x -d 'Give up when no reply text has come after SECONDS'
+complete -c letta-stream -l idle-timeout -x -d 'Give up (or resume) after SECONDS without a byte (default 60)'
+complete -c letta-stream -l max-time -x -d 'Give up after SECONDS in all, retries included'
+complete -c letta-stream -l retries -x -d 'Retry or resume N times (default 2; 0: never)'
+complete -c letta-stream -l retry-max-time -x -d 'Stop retrying SECONDS after the first request'
+complete -c letta-stream -l background -x -a 'auto\t"background when the server can" on\t"always" off\t"never"' -d 'Ask for a resumable background run'
+complete -c letta-stream -l no-cancel -d 'Leave the run going on the server after Ctrl-C or a closed pipe'
 
 # Input
 complete -c letta-stream -l no-stdin -d 'Never read stdin, even when it is a pipe'

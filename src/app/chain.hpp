@@ -1,7 +1,8 @@
 // app::Chain — the one straight event chain of a turn, composed once:
 //
 //   transport bytes → session::Exchange → sse::Parser → protocol::Decoding (the injected
-//   protocol::Decoder) → stream::ToolCalls → stream::Tee → sinks, in the order they are added:
+//   protocol::Decoder) → stream::SeqFilter (what a resume repeats) → stream::ToolCalls →
+//   stream::Tee → sinks, in the order they are added:
 //   session::Tracker (always first), then e.g. metrics::Recorder, output::Progress,
 //   output::Notices, the stdout output::Pipeline, the narrator's pipeline.
 //
@@ -13,6 +14,7 @@
 #include "session/attempt.hpp"
 #include "session/exchange.hpp"
 #include "sse/parser.hpp"
+#include "stream/seq_filter.hpp"
 #include "stream/tee.hpp"
 #include "stream/tool_calls.hpp"
 #include "util/clock.hpp"
@@ -26,8 +28,10 @@ class Chain {
         : tracker_(attempt_, clock),
           tee_{&tracker_},
           tools_(tee_),
-          decoding_(decoder, tools_, std::move(trace)),
-          parser_(max_event_size) {}
+          seq_(tools_),
+          decoding_(decoder, seq_, std::move(trace)),
+          parser_(max_event_size),
+          max_event_size_(max_event_size) {}
     Chain(const Chain&) = delete;
     Chain& operator=(const Chain&) = delete;
 
@@ -41,14 +45,23 @@ class Chain {
     session::Exchange exchange(session::ExchangeConfig config) {
         return session::Exchange(attempt_, parser_, decoding_, tools_, std::move(config));
     }
+    // Before another transfer of the same turn (a retry or a resume): a fresh event stream, whose
+    // events up to the last seq_id already handled are dropped.
+    void restart() {
+        parser_ = sse::Parser(max_event_size_);
+        attempt_.begin_next();
+        seq_.skip_through(attempt_.last_seq_id);
+    }
 
   private:
     session::Attempt attempt_;
     session::Tracker tracker_;
     stream::Tee tee_;
     stream::ToolCalls tools_;
+    stream::SeqFilter seq_;
     protocol::Decoding decoding_;
     sse::Parser parser_;
+    std::size_t max_event_size_;
 };
 
 }  // namespace letta_stream::app

@@ -8,9 +8,11 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <random>
 
 #include "app/chain.hpp"
 #include "app/signals.hpp"
+#include "app/turn.hpp"
 #include "metrics/recorder.hpp"
 #include "metrics/report.hpp"
 #include "output/formatter.hpp"
@@ -27,6 +29,7 @@
 #include "protocol/letta_decoder.hpp"
 #include "session/fetch.hpp"
 #include "session/outcome.hpp"
+#include "session/retry.hpp"
 #include "transport/curl_transport.hpp"
 #include "util/clock.hpp"
 #include "util/exit_status.hpp"
@@ -228,7 +231,10 @@ class Invocation {
 
     session::Outcome lookup_agent(transport::Transport& transport, std::string& agent_id) {
         const auto t0 = clock_.now_ns();
-        auto found = session::resolve_agent(transport, endpoint_, opts_.agent, err_, &cancel_);
+        const long limit = opts_.max_time_ms > 0 ? remaining_ms() : opts_.idle_timeout_ms;
+        auto found =
+            session::resolve_agent(transport, endpoint_, opts_.agent, err_, &cancel_, limit,
+                                   opts_.max_time_ms > 0 ? "--max-time" : "--idle-timeout");
         if (recorder_) recorder_->agent_lookup(static_cast<double>(clock_.now_ns() - t0) / 1e6);
         if (found.signal != 0) return session::interrupted_by(found.signal);
         if (found.outcome.ok()) {
@@ -239,49 +245,26 @@ class Invocation {
     }
 
     session::Outcome stream_turn(transport::Transport& transport, const std::string& agent_id) {
-        protocol::MessageRequest message;
-        message.route = opts_.route == cli::Route::agents ? protocol::Route::agents
-                                                          : protocol::Route::conversations;
-        message.agent_id = agent_id;
-        message.conversation_id = opts_.conversation;
-        message.prompt = opts_.prompt;
-        message.otid = otid_;
-        auto request = session::make_request(endpoint_, protocol::send_message(message), true);
-        request.cancel = &cancel_;
-
-        session::ExchangeConfig config;
-        config.clock = &clock_;
-        config.output = &*pipeline_;
-        config.progress = progress_ ? &*progress_ : nullptr;
-        config.pacer = pacer_ ? &*pacer_ : nullptr;
-        config.transport = &transport;
-        config.cancel = &cancel_;
-        if (recorder_)
-            config.head_seen = [this](const transport::ResponseHead& h) {
-                recorder_->response_head(h.status);
-            };
-        session::Exchange exchange = chain_->exchange(std::move(config));
-        if (recorder_) recorder_->request_sent();
-        exchange.attach(transport.start(request, exchange));
-        transport.run();
-        drain_pacer(transport);
-        session::Attempt& attempt = chain_->attempt();
-        if (cancel_.cancelled() && attempt.cancelled_by == 0)  // e.g. while stdout was blocked
-            attempt.cancelled_by = cancel_.reason();
-        return session::to_outcome(attempt, "sending the message",
-                                   util::redact_url(opts_.base_url));
+        TurnParts parts{opts_,
+                        clock_,
+                        start_ns_,
+                        err_,
+                        *chain_,
+                        *pipeline_,
+                        pacer_ ? &*pacer_ : nullptr,
+                        progress_ ? &*progress_ : nullptr,
+                        recorder_ ? &*recorder_ : nullptr,
+                        cancel_,
+                        endpoint_,
+                        otid_};
+        return run_turn(transport, agent_id, parts);
     }
 
-    // Text that arrived faster than --throttle keeps the rate after the stream has ended; a
-    // signal (or a reader that went away) ends the wait, and conclude() lets the rest out.
-    void drain_pacer(transport::Transport& transport) {
-        if (!pacer_) return;
-        while (pacer_->throttling() && !cancel_.cancelled() && pipeline_->status().ok()) {
-            transport.sleep_until(pacer_->deadline_ns(), &cancel_);
-            pacer_->on_flush();
-        }
-        session::Attempt& attempt = chain_->attempt();
-        if (attempt.write.ok()) attempt.write = pipeline_->status();
+    // What is left of --max-time for one request (libcurl's whole-transfer limit); 0: no limit.
+    long remaining_ms() const {
+        if (opts_.max_time_ms <= 0) return 0;
+        const std::int64_t d = start_ns_ + std::int64_t{opts_.max_time_ms} * 1'000'000;
+        return std::max<long>(1, static_cast<long>((d - clock_.now_ns()) / 1'000'000));
     }
 
     // Every path after parsing ends here: the closing output (final newline or "done" line),

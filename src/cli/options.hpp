@@ -11,6 +11,7 @@ namespace letta_stream::cli {
 enum class Route : unsigned char { conversations, agents };
 enum class MetricsFormat : unsigned char { none, text, json };
 enum class Gzip : unsigned char { none, stream, members };
+enum class Background : unsigned char { automatic, on, off };
 
 struct Options {
     // What to talk to.
@@ -29,6 +30,13 @@ struct Options {
 
     // How to behave.
     long connect_timeout_ms = 30'000;
+    long first_token_timeout_ms = 0;  // request start → first content byte; 0 = none
+    long idle_timeout_ms = 60'000;    // no byte at all (pings count); 0 = none
+    long max_time_ms = 0;             // the whole invocation; 0 = none
+    int retries = 2;                  // retries and resumes of the turn together
+    long retry_max_time_ms = 0;       // one bound on all attempts and waits; 0 = none
+    Background background = Background::automatic;
+    bool cancel = true;  // cancel the run on the server on a signal or a closed stdout
     std::size_t max_event_size = 16u << 20;
     std::size_t max_prompt_size = 4u << 20;
     bool final_newline = true;

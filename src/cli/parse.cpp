@@ -122,6 +122,28 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
         ->group(server);
     value_option(app, "--connect-timeout", "Give up connecting after SECONDS (default 30)",
                  "SECONDS", server);
+    value_option(app, "--first-token-timeout",
+                 "Give up when no reply text has come SECONDS after the request", "SECONDS",
+                 server);
+    value_option(app, "--idle-timeout",
+                 "Give up (or resume) after SECONDS without a byte (default 60;\n"
+                 "pings count; 0: never)",
+                 "SECONDS", server);
+    value_option(app, "--max-time", "Give up after SECONDS in all, retries and resumes included",
+                 "SECONDS", server);
+    value_option(app, "--retries",
+                 "Retry a failed request, or resume a dropped stream, N times\n"
+                 "(default 2; 0: never)",
+                 "N", server);
+    value_option(app, "--retry-max-time", "Stop retrying SECONDS after the first request",
+                 "SECONDS", server);
+    value_option(app, "--background",
+                 "Ask for a background run that can be resumed after a drop\n"
+                 "(default auto: yes, unless the server cannot)",
+                 "auto|on|off", server);
+    app.add_flag("--no-cancel", raw.no_cancel,
+                 "Leave the run going on the server after Ctrl-C or a closed pipe")
+        ->group(server);
 
     const char* input = "Input";
     app.add_flag("--no-stdin", raw.no_stdin, "Never read stdin, even when it is a pipe")
@@ -281,6 +303,12 @@ constexpr Binding kBindings[] = {
     {"--api-key-file", &RawOptions::api_key_file},
     {"--project-id", &RawOptions::project_id},
     {"--connect-timeout", &RawOptions::connect_timeout},
+    {"--first-token-timeout", &RawOptions::first_token_timeout},
+    {"--idle-timeout", &RawOptions::idle_timeout},
+    {"--max-time", &RawOptions::max_time},
+    {"--retries", &RawOptions::retries},
+    {"--retry-max-time", &RawOptions::retry_max_time},
+    {"--background", &RawOptions::background},
     {"--max-prompt-size", &RawOptions::max_prompt_size},
     {"--max-event-size", &RawOptions::max_event_size},
     {"--metrics-file", &RawOptions::metrics_file},

@@ -42,6 +42,13 @@ struct RawOptions {
     std::vector<std::string> headers;
     std::optional<std::string> endpoint;
     std::optional<std::string> connect_timeout;
+    std::optional<std::string> first_token_timeout;
+    std::optional<std::string> idle_timeout;
+    std::optional<std::string> max_time;
+    std::optional<std::string> retries;
+    std::optional<std::string> retry_max_time;
+    std::optional<std::string> background;
+    bool no_cancel = false;
     std::optional<std::string> max_event_size;
     std::optional<std::string> max_prompt_size;
     bool no_stdin = false;

@@ -122,6 +122,47 @@ void resolve_api_key(const RawOptions& raw, const Environment& env, Options& o) 
                          "set LETTA_API_KEY or use --api-key-file FILE"};
 }
 
+bool parse_int(const std::string& text, long lo, long hi, long& out);
+
+// SECONDS (fractions allowed, at most a day) → milliseconds, rounded (without libm: secs is
+// in [0, 86400], so adding 0.5 and truncating rounds like lround). 0 only where `zero_is_off`.
+long seconds(const std::string& text, const char* flag, bool zero_is_off) {
+    char* end = nullptr;
+    const double secs = std::strtod(text.c_str(), &end);
+    if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.') ||
+        end == text.c_str() || *end != '\0' || !std::isfinite(secs) || secs < 0 ||
+        (secs == 0 && !zero_is_off) || secs > 86400)
+        throw UsageError{ExitStatus::usage, "invalid " + std::string(flag) + " '" + text + "'",
+                         std::string("give a number of seconds") +
+                             (zero_is_off ? " (0: no limit)" : " greater than 0") + ", e.g. " +
+                             flag + " 5"};
+    return secs == 0 ? 0 : std::max(1L, static_cast<long>(secs * 1000 + 0.5));
+}
+
+void resolve_reliability(const RawOptions& raw, Options& o) {
+    if (raw.first_token_timeout)
+        o.first_token_timeout_ms = seconds(*raw.first_token_timeout, "--first-token-timeout", true);
+    if (raw.idle_timeout) o.idle_timeout_ms = seconds(*raw.idle_timeout, "--idle-timeout", true);
+    if (raw.max_time) o.max_time_ms = seconds(*raw.max_time, "--max-time", true);
+    if (raw.retry_max_time)
+        o.retry_max_time_ms = seconds(*raw.retry_max_time, "--retry-max-time", true);
+    long retries = 2;
+    if (raw.retries && !parse_int(*raw.retries, 0, 100, retries))
+        throw UsageError{ExitStatus::usage, "invalid --retries '" + *raw.retries + "'",
+                         "give a whole number from 0 (never retry) to 100, e.g. --retries 5"};
+    o.retries = static_cast<int>(retries);
+    if (!raw.background || *raw.background == "auto")
+        o.background = Background::automatic;
+    else if (*raw.background == "on")
+        o.background = Background::on;
+    else if (*raw.background == "off")
+        o.background = Background::off;
+    else
+        throw UsageError{ExitStatus::usage, "invalid --background '" + *raw.background + "'",
+                         "use --background auto (the default), on or off"};
+    o.cancel = !raw.no_cancel;
+}
+
 void resolve_server(const RawOptions& raw, const Environment& env, Options& o) {
     resolve_base_url(raw, env, o);
 
@@ -147,17 +188,8 @@ void resolve_server(const RawOptions& raw, const Environment& env, Options& o) {
         add_header(h, "-H/--header", o);
     resolve_api_key(raw, env, o);
 
-    if (raw.connect_timeout) {
-        const std::string& text = *raw.connect_timeout;
-        char* end = nullptr;
-        const double secs = std::strtod(text.c_str(), &end);
-        if (end == text.c_str() || *end != '\0' || !std::isfinite(secs) || secs <= 0 ||
-            secs > 86400)
-            throw UsageError{ExitStatus::usage, "invalid --connect-timeout '" + text + "'",
-                             "give a number of seconds greater than 0, e.g. --connect-timeout 5"};
-        // secs is in (0, 86400]: adding 0.5 and truncating rounds like lround, without libm.
-        o.connect_timeout_ms = std::max(1L, static_cast<long>(secs * 1000 + 0.5));
-    }
+    if (raw.connect_timeout)
+        o.connect_timeout_ms = seconds(*raw.connect_timeout, "--connect-timeout", false);
 }
 
 // A given option whose value is empty or blank where that is never valid.
@@ -421,6 +453,7 @@ ParseResult resolve(const RawOptions& raw, const Environment& env) {
         resolve_target(raw, o);
         resolve_sizes(raw, o);
         resolve_shaping(raw, o);
+        resolve_reliability(raw, o);
         resolve_server(raw, env, o);
         resolve_prompt(raw, env, o);
     } catch (const UsageError& e) {

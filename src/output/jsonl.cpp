@@ -200,13 +200,6 @@ struct JsonlFormatter::State {
     void remember_run_id(std::string_view id) {
         if (!id.empty()) update<"run_id">(run_member, id);
     }
-
-    void status_line(std::string_view status, std::string_view detail, const MessageIds& ids) {
-        open<"status">();
-        put<"status">(status);
-        put_opt<"detail">(detail);
-        close(ids);
-    }
 };
 
 JsonlFormatter::JsonlFormatter(const util::Clock& clock, std::int64_t start_ns)
@@ -278,7 +271,12 @@ void JsonlFormatter::on_event(const stream::Event& e) {
             if (e.client) return s.close();  // not the server's message: no message ids
             break;
         case Kind::status:
-            return s.status_line(e.name, e.text, ids);
+            // A status is the client's own: its seq_id is the event a resume continues after.
+            s.open<"status">();
+            s.put<"status">(e.name);
+            s.put_opt<"detail">(e.text);
+            if (e.seq_id >= 0) s.key<"after_seq">(), s.writer.Int64(e.seq_id);
+            return s.close();
         case Kind::unknown:
             s.open<"unknown">();
             s.put<"name">(e.name);

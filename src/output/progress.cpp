@@ -54,8 +54,10 @@ void Progress::on_event(const stream::Event& event) {
     using stream::Kind;
     if (stopped_) return;
     switch (event.kind) {
-        case Kind::status:
-            set_phase(std::string(event.name));
+        case Kind::status:  // "thinking", or "retrying in 2.0 s (1/2)"
+            set_phase(std::string(event.name == "retrying" && !event.text.empty()
+                                      ? "retrying: " + std::string(event.text)
+                                      : std::string(event.name)));
             return;
         case Kind::ping:
         case Kind::malformed:

@@ -268,6 +268,10 @@ HttpCall send_message(const MessageRequest& request) {
     w.Bool(true);
     w.Key("include_pings");
     w.Bool(true);
+    if (request.background) {
+        w.Key("background");
+        w.Bool(true);
+    }
     const bool default_conversation = request.conversation_id.empty();
     if (request.route == Route::conversations && default_conversation) {
         w.Key("agent_id");
@@ -287,6 +291,40 @@ HttpCall send_message(const MessageRequest& request) {
             "/v1/conversations/" +
             (default_conversation ? std::string("default") : url_encode(request.conversation_id)) +
             "/messages";
+    }
+    return call;
+}
+
+HttpCall resume_run(std::string_view run_id, std::int64_t starting_after) {
+    HttpCall call;
+    call.method = "POST";
+    call.path = "/v1/runs/" + url_encode(run_id) + "/stream";
+    call.body = R"({"starting_after":)" +
+                std::to_string(std::max<std::int64_t>(0, starting_after)) +
+                R"(,"include_pings":true})";
+    return call;
+}
+
+HttpCall cancel_run(Route route, std::string_view agent_id, std::string_view conversation_id,
+                    std::string_view run_id) {
+    rapidjson::StringBuffer sb;
+    util::JsonWriter w(sb);
+    w.StartObject();
+    w.Key("run_ids");
+    w.StartArray();
+    w.String(run_id.data(), static_cast<rapidjson::SizeType>(run_id.size()));
+    w.EndArray();
+    w.EndObject();
+    HttpCall call;
+    call.method = "POST";
+    call.body.assign(sb.GetString(), sb.GetSize());
+    if (route == Route::agents) {
+        call.path = "/v1/agents/" + url_encode(agent_id) + "/messages/cancel";
+        call.send_user_agent = false;
+    } else if (conversation_id.empty()) {
+        call.path = "/v1/conversations/default/cancel?agent_id=" + url_encode(agent_id);
+    } else {
+        call.path = "/v1/conversations/" + url_encode(conversation_id) + "/cancel";
     }
     return call;
 }

@@ -3,6 +3,7 @@
 // Pure functions: no I/O, no libcurl, no flags. session/ performs the calls.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,8 @@ struct MessageRequest {
     std::string agent_id;         // may be empty when conversation_id is set
     std::string conversation_id;  // empty: the agent's default conversation
     std::string prompt;
-    std::string otid;  // client UUID4 for this turn: every re-send carries the same one
+    std::string otid;         // client UUID4 for this turn: every re-send carries the same one
+    bool background = false;  // run it detached on the server, so a dropped stream can re-attach
 };
 
 struct AgentRef {
@@ -65,6 +67,15 @@ std::vector<std::string> common_headers(const Endpoint& endpoint, bool json_body
 
 HttpCall list_agents_by_name(std::string_view name, int limit = 50);
 HttpCall send_message(const MessageRequest& request);
+
+// POST /v1/runs/{run_id}/stream {"starting_after": N}: re-attach to a background run, getting
+// the events with seq_id > N.
+HttpCall resume_run(std::string_view run_id, std::int64_t starting_after);
+
+// Cancel a run: POST /v1/conversations/{id|default}/cancel[?agent_id=] on the conversations
+// route, POST /v1/agents/{id}/messages/cancel on the agents route; {"run_ids":[run_id]} either way.
+HttpCall cancel_run(Route route, std::string_view agent_id, std::string_view conversation_id,
+                    std::string_view run_id);
 
 // Parses GET /v1/agents/ (a bare JSON array). On failure returns false and sets `error`.
 bool parse_agent_list(std::string_view body, std::vector<AgentRef>& out, std::string& error);

@@ -7,6 +7,26 @@
 
 namespace letta_stream::session {
 
+void Attempt::begin_next() {
+    failure = transport::Failure::none;
+    transport_message.clear();
+    proxy.clear();
+    got_head = false;
+    body_bytes = 0;
+    done = false;
+    body = Body::none;
+    http_status = 0;
+    media_type.clear();
+    error_body.clear();
+    retry_after_header.clear();
+    location.clear();
+    retry_after_ms = -1;
+    api_error = {};
+    quota = false;
+    timeout = Timeout::none;
+    timeout_ms = 0;
+}
+
 void Tracker::on_event(const stream::Event& e) {
     using stream::Kind;
     if (e.kind == Kind::malformed) {

@@ -54,11 +54,19 @@ struct Attempt {
     std::int64_t after_stop_ns = -1;  // stop_reason, or the last non-ping event after it
 
     // Locally.
-    std::uint64_t pauses = 0;  // times the transfer was paused for the throttle to catch up
-    int cancelled_by = 0;      // the signal (or other reason) that cancelled the attempt
+    enum class Timeout : unsigned char { none, first_token, idle, max_time };
+    Timeout timeout = Timeout::none;  // which of our timeouts ended the transfer
+    long timeout_ms = 0;              // its limit, for the message
+    std::uint64_t pauses = 0;         // times the transfer was paused for the throttle to catch up
+    int cancelled_by = 0;             // the signal (or other reason) that cancelled the attempt
     output::WriteResult write;
 
     static constexpr std::size_t kMaxErrorBody = 64 * 1024;
+
+    // Before the next attempt of the same turn (a retry or a resume): forgets what the last
+    // transfer and response said, keeps what the stream has delivered (run id, last seq_id,
+    // whether output started) and the counts.
+    void begin_next();
 };
 
 // Records the stream's facts into an Attempt. Time comes from the injected clock.

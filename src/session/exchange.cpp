@@ -13,7 +13,8 @@ Exchange::Exchange(Attempt& attempt, sse::Parser& parser, sse::Handler& decoding
       parser_(parser),
       decoding_(decoding),
       events_(events),
-      config_(std::move(config)) {
+      config_(std::move(config)),
+      last_byte_ns_(config_.clock->now_ns()) {
     a_.max_event_size = parser_.max_event_size();
 }
 
@@ -30,7 +31,8 @@ Control Exchange::on_head(const transport::ResponseHead& head) {
     a_.body = success && a_.media_type == "text/event-stream" ? Attempt::Body::event_stream
                                                               : Attempt::Body::error_body;
     if (config_.head_seen) config_.head_seen(head);
-    if (a_.body == Attempt::Body::event_stream) {
+    last_byte_ns_ = config_.clock->now_ns();
+    if (a_.body == Attempt::Body::event_stream && config_.announce) {
         stream::Event thinking;  // the server accepted the turn
         thinking.kind = stream::Kind::status;
         thinking.name = "thinking";
@@ -42,6 +44,7 @@ Control Exchange::on_head(const transport::ResponseHead& head) {
 }
 
 Control Exchange::on_data(std::string_view bytes) {
+    last_byte_ns_ = config_.clock->now_ns();
     if (a_.body == Attempt::Body::error_body) {
         const std::size_t room = Attempt::kMaxErrorBody - a_.error_body.size();
         a_.error_body.append(bytes.substr(0, room));
@@ -74,13 +77,38 @@ Control Exchange::on_idle() {
         return Control::abort;
     }
     if (config_.progress != nullptr) config_.progress->tick();
+    const std::int64_t now = config_.clock->now_ns();
     if (paused_ && config_.pacer->backlog_bytes() <= output::Pacer::kMaxBacklog / 2) {
         paused_ = false;
+        last_byte_ns_ = now;  // a paused transfer was not idle: the silence starts now
         config_.transport->resume(id_);
     }
     const std::int64_t grace = grace_deadline_ns();
-    if (grace >= 0 && config_.clock->now_ns() >= grace) return Control::finish;
+    if (grace >= 0 && now >= grace) return Control::finish;
+    if (const Attempt::Timeout t = expired(now); t != Attempt::Timeout::none) {
+        a_.timeout = t;
+        a_.timeout_ms = t == Attempt::Timeout::idle          ? config_.idle_timeout_ms
+                        : t == Attempt::Timeout::first_token ? config_.first_token_timeout_ms
+                                                             : config_.max_time_ms;
+        return Control::abort;
+    }
     return Control::proceed;
+}
+
+std::int64_t Exchange::idle_deadline_ns() const {
+    if (config_.idle_timeout_ms <= 0 || paused_) return -1;
+    return last_byte_ns_ + std::int64_t{config_.idle_timeout_ms} * 1'000'000;
+}
+
+Attempt::Timeout Exchange::expired(std::int64_t now) const {
+    if (config_.max_time_deadline_ns >= 0 && now >= config_.max_time_deadline_ns)
+        return Attempt::Timeout::max_time;
+    if (config_.first_token_deadline_ns >= 0 && !a_.output_started &&
+        now >= config_.first_token_deadline_ns)
+        return Attempt::Timeout::first_token;
+    if (const std::int64_t idle = idle_deadline_ns(); idle >= 0 && now >= idle)
+        return Attempt::Timeout::idle;
+    return Attempt::Timeout::none;
 }
 
 std::int64_t Exchange::grace_deadline_ns() const {
@@ -91,7 +119,9 @@ std::int64_t Exchange::grace_deadline_ns() const {
 std::int64_t Exchange::deadline_ns() const {
     std::int64_t d = config_.progress != nullptr ? config_.progress->next_tick_ns() : -1;
     for (const std::int64_t other :
-         {grace_deadline_ns(), config_.pacer != nullptr ? config_.pacer->deadline_ns() : -1})
+         {grace_deadline_ns(), config_.pacer != nullptr ? config_.pacer->deadline_ns() : -1,
+          idle_deadline_ns(), config_.max_time_deadline_ns,
+          a_.output_started ? std::int64_t{-1} : config_.first_token_deadline_ns})
         if (other >= 0) d = d < 0 ? other : std::min(d, other);
     return d;
 }

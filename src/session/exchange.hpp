@@ -37,6 +37,16 @@ struct ExchangeConfig {
     const transport::CancelToken* cancel = nullptr;
     // Optional: told when the final response head arrives (metrics).
     std::function<void(const transport::ResponseHead&)> head_seen;
+    // Timeouts, each ending the transfer with Attempt::timeout set. Idle: no byte for this long
+    // (pings are bytes; a paused transfer is not idle); 0 = none. First token and the whole
+    // invocation: absolute deadlines on the clock; -1 = none. The limits are for the messages.
+    long idle_timeout_ms = 0;
+    std::int64_t first_token_deadline_ns = -1;
+    long first_token_timeout_ms = 0;
+    std::int64_t max_time_deadline_ns = -1;
+    long max_time_ms = 0;
+    // Emit the "thinking" status when the stream starts (not on a resume of the same turn).
+    bool announce = true;
 };
 
 class Exchange final : public transport::Handler {
@@ -57,6 +67,9 @@ class Exchange final : public transport::Handler {
 
   private:
     std::int64_t grace_deadline_ns() const;
+    std::int64_t idle_deadline_ns() const;
+    // The first of our timeouts that has passed, or none.
+    Attempt::Timeout expired(std::int64_t now) const;
 
     Attempt& a_;
     sse::Parser& parser_;
@@ -66,6 +79,7 @@ class Exchange final : public transport::Handler {
     transport::ResponseHead head_;
     transport::TransferId id_ = 0;
     bool paused_ = false;
+    std::int64_t last_byte_ns_;  // the request's start, then each read
 };
 
 }  // namespace letta_stream::session

@@ -55,10 +55,11 @@ FetchResult fetch(transport::Transport& transport, const transport::Request& req
 
 AgentResolution resolve_agent(transport::Transport& transport, const protocol::Endpoint& endpoint,
                               const std::string& name, output::Stderr& diag,
-                              const transport::CancelToken* cancel) {
+                              const transport::CancelToken* cancel, long total_timeout_ms,
+                              const std::string& timeout_flag) {
     AgentResolution res;
     auto request = make_request(endpoint, protocol::list_agents_by_name(name), false);
-    request.total_timeout_ms = 60'000;
+    request.total_timeout_ms = total_timeout_ms;
     request.cancel = cancel;
     const std::string what = "looking up agent '" + name + "'";
     FetchResult f = fetch(transport, request, 16u << 20);
@@ -73,6 +74,10 @@ AgentResolution resolve_agent(transport::Transport& transport, const protocol::E
     }
     if (!f.transport.ok()) {
         res.outcome = from_transport(f.transport, what, util::redact_url(endpoint.base_url));
+        // libcurl's "Operation timed out" is the whole-request limit, not the connect timeout.
+        if (f.transport.failure == transport::Failure::timeout &&
+            f.transport.message.find("Connection timed out") == std::string::npos)
+            res.outcome.hint = "raise " + timeout_flag;
         return res;
     }
     const long status = f.head.status;

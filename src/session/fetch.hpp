@@ -34,8 +34,11 @@ struct AgentResolution {
 
 // Looks the name up with GET /v1/agents/?name=. None → not_found; several → the newest, with a
 // warning naming how many there were.
+// `total_timeout_ms` bounds the whole lookup (0: none); a lookup that runs out of it says to
+// raise `timeout_flag`.
 AgentResolution resolve_agent(transport::Transport& transport, const protocol::Endpoint& endpoint,
                               const std::string& name, output::Stderr& err,
-                              const transport::CancelToken* cancel);
+                              const transport::CancelToken* cancel, long total_timeout_ms,
+                              const std::string& timeout_flag);
 
 }  // namespace letta_stream::session

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 
 #include "util/strings.hpp"
@@ -175,12 +176,47 @@ Outcome stream_outcome(const Attempt& a) {
     return o;
 }
 
+std::string seconds(long ms) {
+    std::string s = std::to_string(ms / 1000);
+    if (ms % 1000 != 0) {
+        char frac[8];
+        std::snprintf(frac, sizeof frac, ".%03ld", ms % 1000);
+        s += frac;
+        while (s.back() == '0')
+            s.pop_back();
+    }
+    return s + " s";
+}
+
+Outcome timed_out(const Attempt& a) {
+    const std::string run = a.run_id.empty() ? "" : " [run " + a.run_id + "]";
+    switch (a.timeout) {
+        case Attempt::Timeout::first_token:
+            return {ExitStatus::timeout,
+                    "no reply text within " + seconds(a.timeout_ms) + " of the request" + run,
+                    "raise --first-token-timeout, or leave it out"};
+        case Attempt::Timeout::max_time:
+            return {ExitStatus::timeout,
+                    "gave up after " + seconds(a.timeout_ms) + " in all (--max-time)" + run,
+                    "raise --max-time"};
+        default:
+            return {ExitStatus::timeout,
+                    std::string(a.got_head ? "the server sent nothing for "
+                                           : "no answer from the server for ") +
+                        seconds(a.timeout_ms) + run,
+                    a.run_id.empty() || !a.output_started
+                        ? "raise --idle-timeout (0: no limit), or check the server"
+                        : "raise --idle-timeout; with --background on a silent stream is resumed"};
+    }
+}
+
 }  // namespace
 
 Outcome to_outcome(const Attempt& a, std::string_view what, std::string_view url) {
     if (a.cancelled_by != 0) return interrupted_by(a.cancelled_by);
     if (a.write.status == output::WriteStatus::broken_pipe) return {};  // reader left: quiet
     if (a.write.status == output::WriteStatus::failed) return output_failed(a.write);
+    if (a.timeout != Attempt::Timeout::none) return timed_out(a);
     if (a.too_large)
         return {ExitStatus::server,
                 "a stream event exceeded the " + util::human_size(a.max_event_size) + " limit",

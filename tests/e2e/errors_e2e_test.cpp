@@ -162,7 +162,8 @@ TEST_CASE("a 200 that is not an event stream is an error, not an empty reply", "
 TEST_CASE("connection dropped mid-stream: text kept, exit 7 naming the run", "[e2e][errors]") {
     ls_test::FakeServer server(scenario(
         R"({"generate":{"text":"One two three four five six seven.","run_id":"run-drop-1"},"close_after_bytes":1500,"coalesce":false})"));
-    auto r = run(&server, {"-a", kAgentId, "hi"});
+    // A foreground run: nothing to re-attach to (a background run is resumed instead).
+    auto r = run(&server, {"--background", "off", "-a", kAgentId, "hi"});
     CHECK(r.exit_code == 7);
     check_one_error(r, "the stream ended before the run finished");
     CHECK(contains(r.err, "run-drop-1"));

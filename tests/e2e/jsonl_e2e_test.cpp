@@ -188,7 +188,7 @@ TEST_CASE("exactly one done line on every error path", "[e2e][jsonl]") {
     SECTION("dropped connection") {
         ls_test::FakeServer server(scenario(
             R"({"generate":{"text":"One two three four five."},"close_after_bytes":1200,"coalesce":false})"));
-        auto r = run(&server, {"-j", "-a", kAgentId, "hi"});
+        auto r = run(&server, {"-j", "--background", "off", "-a", kAgentId, "hi"});
         CHECK(r.exit_code == 7);
         const Lines l = decode(r);
         CHECK(str(*find(l, "error"), "error_type") == "network");

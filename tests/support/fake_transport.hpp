@@ -7,6 +7,7 @@
 // disk, this lets app::run be tested whole without sockets or sleeping. Header-only, no Catch2.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -34,7 +35,7 @@ class FakeTransport final : public letta_stream::transport::Transport {
   public:
     explicit FakeTransport(letta_stream::util::ManualClock& clock) : clock_(clock) {}
 
-    std::vector<FakeResponse> responses;  // served in order, one per request
+    std::vector<FakeResponse> responses;  // served in order, one per request; the last repeats
     std::vector<letta_stream::transport::Request> requests;
     int pauses = 0, resumes = 0, sleeps = 0;
 
@@ -86,12 +87,12 @@ class FakeTransport final : public letta_stream::transport::Transport {
             if (c == Control::proceed && cancelled()) result.failure = Failure::cancelled;
             h.on_done(result);
         };
-        if (p.index >= responses.size()) {
+        if (responses.empty()) {
             result.failure = Failure::connect;
-            result.message = "fake: no response scripted for request " + std::to_string(p.index);
+            result.message = "fake: no response scripted";
             return h.on_done(result);
         }
-        const FakeResponse& r = responses[p.index];
+        const FakeResponse& r = responses[std::min(p.index, responses.size() - 1)];
         if (r.failure != Failure::none) {
             result.failure = r.failure;
             result.message = r.failure_message;

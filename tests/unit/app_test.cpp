@@ -137,12 +137,21 @@ TEST_CASE("a signal mid-stream: what arrived is out, the done line follows, exit
     r.before_read = [&a](std::size_t i) {
         if (i == 1) a.signal = SIGINT;
     };
-    a.transport.responses = {r};
+    ls_test::FakeResponse cancelled;  // the answer to the cancel request
+    cancelled.headers = {{"Content-Type", "application/json"}};
+    cancelled.reads = {R"({"run-1":"cancelled"})"};
+    a.transport.responses = {r, cancelled};
     CHECK(a.run({"-j", "-a", kAgent, "hi"}) == 130);
     const std::string out = a.out.read();
     CHECK(out.find("\"content\":\"partial\"") != std::string::npos);
     CHECK(out.find("\"exit_name\":\"interrupted\"") != std::string::npos);
     CHECK(a.err.read().empty());  // the status says it all
+    // The run is cancelled on the server too, by a request the signal does not stop.
+    REQUIRE(a.transport.requests.size() == 2);
+    CHECK(a.transport.requests[1].url ==
+          std::string("http://fake.test/v1/conversations/default/cancel?agent_id=") + kAgent);
+    CHECK(a.transport.requests[1].body == R"({"run_ids":["run-1"]})");
+    CHECK(a.transport.requests[1].cancel == nullptr);
 }
 
 TEST_CASE("silence after stop_reason ends after the grace period, on the fake clock", "[app]") {
@@ -164,7 +173,7 @@ TEST_CASE("silence before stop_reason has no deadline of its own", "[app]") {
     r.hang = true;
     a.transport.responses = {r};
     // The fake ends a transfer that nothing would ever end, and says so.
-    CHECK(a.run({"-a", kAgent, "hi"}) == 7);
+    CHECK(a.run({"--idle-timeout", "0", "-a", kAgent, "hi"}) == 7);
     CHECK(a.err.read().find("no stop_reason): fake: the handler would wait forever") !=
           std::string::npos);
 }
@@ -208,7 +217,7 @@ TEST_CASE("with -m, the report comes first, the error and its hint are the last 
     r.headers = {{"Content-Type", "application/json"}};
     r.reads = {R"({"detail":"boom"})"};
     a.transport.responses = {r};
-    CHECK(a.run({"-m", "-a", kAgent, "hi"}) == 8);
+    CHECK(a.run({"-m", "--retries", "0", "-a", kAgent, "hi"}) == 8);
     std::string err = a.err.read();
     REQUIRE(err.size() > 2);
     err.pop_back();

@@ -401,6 +401,12 @@ TEST_CASE("an empty value is the value, never the next word", "[cli]") {
         {"--burst", "invalid --burst ''"},
         {"--gzip", "invalid --gzip framing ''"},
         {"--gzip-level", "invalid --gzip-level ''"},
+        {"--first-token-timeout", "invalid --first-token-timeout ''"},
+        {"--idle-timeout", "invalid --idle-timeout ''"},
+        {"--max-time", "invalid --max-time ''"},
+        {"--retries", "invalid --retries ''"},
+        {"--retry-max-time", "invalid --retry-max-time ''"},
+        {"--background", "invalid --background ''"},
     };
     for (const auto& [flag, message] : rejected) {
         INFO(flag);
@@ -447,12 +453,30 @@ TEST_CASE("an empty value is the value, never the next word", "[cli]") {
 TEST_CASE("every option that takes a value is tested empty", "[cli]") {
     FakeEnv f;
     const std::string help = f.parse({"--help"}).text;
-    const std::set<std::string> tested = {
-        "--agent",          "--conversation", "--endpoint",        "--base-url",
-        "--api-key-file",   "--header",       "--connect-timeout", "--max-prompt-size",
-        "--max-event-size", "--metrics-file", "--metrics",         "--project-id",
-        "--coalesce",       "--coalesce-ms",  "--throttle",        "--burst",
-        "--gzip",           "--gzip-level"};
+    const std::set<std::string> tested = {"--agent",
+                                          "--conversation",
+                                          "--endpoint",
+                                          "--base-url",
+                                          "--api-key-file",
+                                          "--header",
+                                          "--connect-timeout",
+                                          "--max-prompt-size",
+                                          "--max-event-size",
+                                          "--metrics-file",
+                                          "--metrics",
+                                          "--project-id",
+                                          "--coalesce",
+                                          "--coalesce-ms",
+                                          "--throttle",
+                                          "--burst",
+                                          "--gzip",
+                                          "--gzip-level",
+                                          "--first-token-timeout",
+                                          "--idle-timeout",
+                                          "--max-time",
+                                          "--retries",
+                                          "--retry-max-time",
+                                          "--background"};
     const std::regex with_value(R"((--[a-z][a-z0-9-]*)(\[=| [^ ]))");
     std::set<std::string> seen;  // a description may name another option ("--throttle (...)")
     for (std::sregex_iterator it(help.begin(), help.end(), with_value), end; it != end; ++it) {
@@ -734,4 +758,49 @@ TEST_CASE("shaping: --coalesce, --throttle, --burst and --gzip values", "[cli]")
     auto r = f.parse({"-a", kAgent, "--throttle", "5/x", "hi"});
     CHECK(r.hint.find("N/m") != std::string::npos);
     CHECK(r.hint.find("Nc/s") != std::string::npos);
+}
+
+TEST_CASE("reliability: timeouts, retries, --background and --no-cancel", "[cli]") {
+    FakeEnv f;
+    auto opts = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"-a", kAgent});
+        args.push_back("hi");
+        auto r = f.parse(args);
+        INFO(r.text);
+        REQUIRE(r.action == Action::run);
+        return r.options;
+    };
+    auto error = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"-a", kAgent});
+        args.push_back("hi");
+        auto r = f.parse(args);
+        CHECK(r.exit_code == 2);
+        CHECK_FALSE(r.hint.empty());
+        return r.text;
+    };
+    auto o = opts({});
+    CHECK(o.idle_timeout_ms == 60'000);
+    CHECK(o.first_token_timeout_ms == 0);
+    CHECK(o.max_time_ms == 0);
+    CHECK(o.retries == 2);
+    CHECK(o.retry_max_time_ms == 0);
+    CHECK(o.background == cli::Background::automatic);
+    CHECK(o.cancel);
+    o = opts({"--idle-timeout", "1.5", "--first-token-timeout", "30", "--max-time", "600",
+              "--retries", "0", "--retry-max-time", "20", "--background", "off", "--no-cancel"});
+    CHECK(o.idle_timeout_ms == 1500);
+    CHECK(o.first_token_timeout_ms == 30'000);
+    CHECK(o.max_time_ms == 600'000);
+    CHECK(o.retries == 0);
+    CHECK(o.retry_max_time_ms == 20'000);
+    CHECK(o.background == cli::Background::off);
+    CHECK_FALSE(o.cancel);
+    CHECK(opts({"--idle-timeout", "0"}).idle_timeout_ms == 0);  // no limit
+    CHECK(opts({"--background", "on"}).background == cli::Background::on);
+    CHECK(error({"--retries", "-1"}) == "invalid --retries '-1'");
+    CHECK(error({"--retries", "x"}) == "invalid --retries 'x'");
+    CHECK(error({"--idle-timeout", "-5"}) == "invalid --idle-timeout '-5'");
+    CHECK(error({"--max-time", "1e9"}) == "invalid --max-time '1e9'");
+    CHECK(error({"--connect-timeout", "0"}) == "invalid --connect-timeout '0'");
+    CHECK(error({"--background", "maybe"}) == "invalid --background 'maybe'");
 }
