@@ -106,15 +106,10 @@ class FakeTransport final : public letta_stream::transport::Transport {
         Control c = h.on_head(head);
         for (std::size_t i = 0; c == Control::proceed && i < r.reads.size(); ++i) {
             // A paused transfer reads nothing: only its deadlines move it on, as in the real loop.
-            while (paused_ && c == Control::proceed && !cancelled()) {
-                const std::int64_t d = h.deadline_ns();
-                if (d < 0) {
-                    result.failure = Failure::timeout;
-                    result.message = "fake: paused with no deadline to resume";
-                    return h.on_done(result);
-                }
-                if (d > clock_.now_ns()) clock_.set_ns(d);
-                c = h.on_idle();
+            if (paused_ && !wait_deadlines(h, c, [&] { return paused_ && !cancelled(); })) {
+                result.failure = Failure::timeout;
+                result.message = "fake: paused with no deadline to resume";
+                return h.on_done(result);
             }
             if (c != Control::proceed) break;
             clock_.advance_ms(r.ms_per_read);
@@ -126,17 +121,26 @@ class FakeTransport final : public letta_stream::transport::Transport {
         }
         if (c != Control::proceed || !r.hang) return end(c);
         // Silent and open: only the handler's deadlines (or a cancel) can end it.
-        while (c == Control::proceed && !cancelled()) {
+        if (!wait_deadlines(h, c, [&] { return !cancelled(); })) {
+            result.failure = Failure::timeout;
+            result.message = "fake: the handler would wait forever";
+            return h.on_done(result);
+        }
+        end(c);
+    }
+
+    // While `waiting()` and the handler proceeds: jump the clock to its next deadline and let it
+    // look. False when it has none (it would wait forever).
+    template <typename Waiting>
+    bool wait_deadlines(letta_stream::transport::Handler& h, letta_stream::transport::Control& c,
+                        Waiting waiting) {
+        while (c == letta_stream::transport::Control::proceed && waiting()) {
             const std::int64_t d = h.deadline_ns();
-            if (d < 0) {
-                result.failure = Failure::timeout;
-                result.message = "fake: the handler would wait forever";
-                return h.on_done(result);
-            }
+            if (d < 0) return false;
             if (d > clock_.now_ns()) clock_.set_ns(d);
             c = h.on_idle();
         }
-        end(c);
+        return true;
     }
 
     letta_stream::util::ManualClock& clock_;

@@ -689,24 +689,34 @@ TEST_CASE("help lists the values of --metrics and --endpoint", "[cli]") {
     CHECK(contains(help, "--endpoint conversations|agents"));
 }
 
+namespace {
+
+// `-a AGENT ARGS... hi`: the options, which must parse.
+cli::Options options_of(FakeEnv& f, std::vector<std::string> args) {
+    args.insert(args.begin(), {"-a", kAgent});
+    args.push_back("hi");
+    auto r = f.parse(args);
+    INFO(r.text);
+    REQUIRE(r.action == Action::run);
+    return r.options;
+}
+
+// `-a AGENT ARGS... hi`: a usage error with a hint; its message.
+std::string error_of(FakeEnv& f, std::vector<std::string> args) {
+    args.insert(args.begin(), {"-a", kAgent});
+    args.push_back("hi");
+    auto r = f.parse(args);
+    CHECK(r.exit_code == 2);
+    CHECK_FALSE(r.hint.empty());
+    return r.text;
+}
+
+}  // namespace
+
 TEST_CASE("shaping: --coalesce, --throttle, --burst and --gzip values", "[cli]") {
     FakeEnv f;
-    auto opts = [&](std::vector<std::string> args) {
-        args.insert(args.begin(), {"-a", kAgent});
-        args.push_back("hi");
-        auto r = f.parse(args);
-        INFO(r.text);
-        REQUIRE(r.action == Action::run);
-        return r.options;
-    };
-    auto error = [&](std::vector<std::string> args) {
-        args.insert(args.begin(), {"-a", kAgent});
-        args.push_back("hi");
-        auto r = f.parse(args);
-        CHECK(r.exit_code == 2);
-        CHECK_FALSE(r.hint.empty());
-        return r.text;
-    };
+    auto opts = [&](std::vector<std::string> args) { return options_of(f, std::move(args)); };
+    auto error = [&](std::vector<std::string> args) { return error_of(f, std::move(args)); };
     auto o = opts({});
     CHECK(o.coalesce_bytes == 0);
     CHECK(o.coalesce_ms == 0);
@@ -762,22 +772,8 @@ TEST_CASE("shaping: --coalesce, --throttle, --burst and --gzip values", "[cli]")
 
 TEST_CASE("reliability: timeouts, retries, --background and --no-cancel", "[cli]") {
     FakeEnv f;
-    auto opts = [&](std::vector<std::string> args) {
-        args.insert(args.begin(), {"-a", kAgent});
-        args.push_back("hi");
-        auto r = f.parse(args);
-        INFO(r.text);
-        REQUIRE(r.action == Action::run);
-        return r.options;
-    };
-    auto error = [&](std::vector<std::string> args) {
-        args.insert(args.begin(), {"-a", kAgent});
-        args.push_back("hi");
-        auto r = f.parse(args);
-        CHECK(r.exit_code == 2);
-        CHECK_FALSE(r.hint.empty());
-        return r.text;
-    };
+    auto opts = [&](std::vector<std::string> args) { return options_of(f, std::move(args)); };
+    auto error = [&](std::vector<std::string> args) { return error_of(f, std::move(args)); };
     auto o = opts({});
     CHECK(o.idle_timeout_ms == 60'000);
     CHECK(o.first_token_timeout_ms == 0);

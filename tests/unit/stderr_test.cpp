@@ -8,27 +8,13 @@
 
 #include "output/stderr.hpp"
 #include "output/writer.hpp"
+#include "support/pipe.hpp"
 
 using namespace letta_stream;
 
 namespace {
 
-struct Pipe {
-    int fds[2] = {-1, -1};
-    Pipe() { REQUIRE(::pipe2(fds, O_NONBLOCK) == 0); }
-    ~Pipe() {
-        ::close(fds[0]);
-        ::close(fds[1]);
-    }
-    std::string drain() {
-        std::string out;
-        char buf[4096];
-        ssize_t n;
-        while ((n = ::read(fds[0], buf, sizeof buf)) > 0)
-            out.append(buf, static_cast<std::size_t>(n));
-        return out;
-    }
-};
+using ls_test::Pipe;
 
 struct Sink final : output::Writer {
     output::WriteResult write(std::string_view) override { return {}; }
