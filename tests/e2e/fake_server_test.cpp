@@ -480,3 +480,277 @@ TEST_CASE("run_process removes LETTA_* from the inherited environment", "[proces
     ::unsetenv("LETTA_API_KEY");
     ::unsetenv("LS_TEST_OTHER");
 }
+
+// ---- the other dialects: POST /v1/chat/completions, the `openai` generator, /x/ routes --------
+
+namespace {
+
+const char* const kChatBody =
+    R"({"model":"fakebot","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+
+HttpResponse post_chat(const FakeServer& s, const std::string& body = kChatBody) {
+    return post(s.port(), "/v1/chat/completions", body);
+}
+
+std::string openai_fixture(const std::string& name) {
+    return fixture("../openai/" + name);
+}
+
+// The content deltas of an OpenAI chunk stream, concatenated.
+std::string chunk_text(const std::vector<rapidjson::Document>& evs, const char* field = "content") {
+    std::string text;
+    for (const auto& e : evs) {
+        if (!e.HasMember("choices") || e["choices"].Empty()) continue;
+        const auto& d = e["choices"][0]["delta"];
+        if (d.HasMember(field) && d[field].IsString()) text += d[field].GetString();
+    }
+    return text;
+}
+
+// Each SSE event of a body (without its blank line), in order.
+std::vector<std::string> sse_blocks(const std::string& body) {
+    std::vector<std::string> out;
+    for (size_t p = 0, e; (e = body.find("\n\n", p)) != std::string::npos; p = e + 2)
+        out.push_back(body.substr(p, e - p));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("chat completions: the openai generator writes the App Server's exact chunks",
+          "[fake_server][openai]") {
+    const std::string capture = openai_fixture("appserver_stream.sse");
+    const std::string text =
+        "Hello from the fake model! Tokens arrive one by one: café, naïve, "
+        "日本語, 🙂.";
+    FakeServer s(R"({"response":{"openai":{"text":")" + text + R"("},"coalesce":false}})");
+    HttpResponse r = post_chat(s);
+    CHECK(r.status == 200);
+    CHECK(r.header("content-type") == "text/event-stream");
+    CHECK(r.header("cache-control") == "no-cache");
+    CHECK(r.header("transfer-encoding") == "chunked");
+    CHECK(r.complete);
+    auto evs = json_events(r.body);
+    CHECK(chunk_text(evs) == text);
+    REQUIRE(evs.size() >= 3);
+    const std::string id = evs[0]["id"].GetString();
+    CHECK(id.rfind("chatcmpl-", 0) == 0);
+    CHECK(id.size() == 9 + 36);
+    // With the capture's id and time, the role chunk, the stop chunk and [DONE] are the same
+    // bytes, and every content chunk has the same frame around its piece.
+    std::string want = replace_all(capture, "chatcmpl-5697ed89-2898-4a98-91e9-6963b90df093", id);
+    want = replace_all(want, "\"created\":1795313039",
+                       "\"created\":" + std::to_string(evs[0]["created"].GetInt64()));
+    const auto got_blocks = sse_blocks(r.body), want_blocks = sse_blocks(want);
+    REQUIRE(got_blocks.size() >= 3);
+    CHECK(got_blocks.front() == want_blocks.front());
+    CHECK(got_blocks[got_blocks.size() - 2] == want_blocks[want_blocks.size() - 2]);
+    CHECK(got_blocks.back() == "data: [DONE]");
+    auto frame = [](const std::string& block) {
+        const size_t start = block.find("{\"content\":");
+        const size_t end = block.rfind("},\"finish_reason\":null");
+        return start == std::string::npos || end == std::string::npos
+                   ? block
+                   : block.substr(0, start) + block.substr(end);
+    };
+    for (size_t i = 1; i + 2 < got_blocks.size(); ++i)
+        CHECK(frame(got_blocks[i]) == frame(want_blocks[1]));
+    CHECK(r.chunks.size() == got_blocks.size());  // one HTTP chunk per event, as the App Server
+    CHECK(s.wait_for_requests(1).at(0).path == "/v1/chat/completions");
+}
+
+TEST_CASE("chat completions: openai generator options", "[fake_server][openai]") {
+    FakeServer s(R"({"responses":[
+        {"openai":{"text":"one two three","tokens":2,"reasoning":"Think first.","usage":true}},
+        {"openai":{"tool_call":{"name":"get_weather","arguments":"{\"city\": \"Paris\"}",
+                                "id":"call_x"},"model":"other","done":false}},
+        {"openai":{"text":"a b c d","error_after":2}},
+        {"openai":{"text":"x","finish_reason":null,"repeat_events":5}},
+        {"openai":{"text":"y","finish_reason":"length"}}]})");
+    auto evs = json_events(post_chat(s).body);
+    CHECK(chunk_text(evs) == "one two three");
+    CHECK(chunk_text(evs, "reasoning_content") == "Think first.");
+    REQUIRE(evs.size() == 1 + 3 + 2 + 1 + 1);  // role, reasoning, content, stop, usage
+    CHECK(evs[0]["model"] == "fakebot");       // echoed from the request
+    CHECK(evs[6]["choices"][0]["finish_reason"] == "stop");
+    const auto& usage = evs[7]["usage"];
+    CHECK(evs[7]["choices"].Empty());
+    CHECK(usage["completion_tokens"].GetInt() == 2 + 3);
+    CHECK(usage["total_tokens"].GetInt() == 2310 + 5);
+    CHECK(usage["completion_tokens_details"]["reasoning_tokens"].GetInt() == 3);
+    CHECK(usage["prompt_tokens_details"]["cached_tokens"].GetInt() == 2048);
+
+    HttpResponse tool = post_chat(s);
+    CHECK(sse_data_payloads(tool.body).back() != "[DONE]");
+    evs = json_events(tool.body);
+    CHECK(evs[0]["model"] == "other");
+    CHECK(chunk_text(evs).empty());  // a tool call says nothing else by default
+    std::string args;
+    int fragments = 0;
+    for (const auto& e : evs) {
+        const auto& d = e["choices"][0]["delta"];
+        if (!d.HasMember("tool_calls")) continue;
+        const auto& f = d["tool_calls"][0];
+        CHECK(f["index"].GetInt() == 0);
+        if (fragments++ == 0) {
+            CHECK(f["id"] == "call_x");
+            CHECK(f["type"] == "function");
+            CHECK(f["function"]["name"] == "get_weather");
+        } else {
+            CHECK_FALSE(f.HasMember("id"));
+        }
+        args += f["function"]["arguments"].GetString();
+    }
+    CHECK(args == R"({"city": "Paris"})");
+    CHECK(fragments == 1 + 3);
+    CHECK(evs.back()["choices"][0]["finish_reason"] == "tool_calls");
+
+    HttpResponse err = post_chat(s);
+    evs = json_events(err.body);
+    CHECK(chunk_text(evs) == "a b");
+    CHECK(evs.back()["error"]["type"] == "server_error");
+    CHECK(std::string(evs.back()["error"]["message"].GetString()).find("llm_error") !=
+          std::string::npos);
+    CHECK(sse_data_payloads(err.body).back() == "[DONE]");
+
+    evs = json_events(post_chat(s).body);
+    CHECK(chunk_text(evs) == "xxxxx");
+    CHECK(evs.back()["choices"][0]["delta"].HasMember("content"));  // no finish chunk
+
+    evs = json_events(post_chat(s).body);
+    CHECK(evs.back()["choices"][0]["finish_reason"] == "length");
+}
+
+TEST_CASE("chat completions: strict checks answer 400 in OpenAI's envelope",
+          "[fake_server][openai]") {
+    FakeServer s(
+        R"({"responses":[{"body_events":["data: first"]},{"body_events":["data: second"]}]})");
+    const std::string env = R"(","type":"invalid_request_error","param":null,"code":null}})";
+    HttpResponse bad = post_chat(s, "not json");
+    CHECK(bad.status == 400);
+    CHECK(bad.body == R"({"error":{"message":"the body must be a JSON object)" + env);
+    HttpResponse empty = post_chat(s, R"({"model":"m","messages":[]})");
+    CHECK(empty.status == 400);
+    CHECK(empty.body ==
+          R"({"error":{"message":"you must provide a non-empty messages array)" + env);
+    HttpResponse no_model = post_chat(s, R"({"messages":[{"role":"user","content":"x"}]})");
+    CHECK(no_model.status == 400);
+    CHECK(no_model.body == R"({"error":{"message":"you must provide a model parameter)" + env);
+    CHECK(post(s.port(), "/v1/chat/completions/", kChatBody).status == 404);
+    HttpRequestSpec get_chat;
+    get_chat.target = "/v1/chat/completions";
+    CHECK(http_request(s.port(), get_chat).status == 405);
+    // Rejected requests use up no entry; the Letta checks (agents, SDK version) do not apply.
+    HttpResponse ok = post(s.port(), "/v1/chat/completions", kChatBody, {{"User-Agent", "curl/8"}});
+    CHECK(ok.status == 200);
+    CHECK(ok.body == "data: first\n\n");
+    CHECK(s.wait_for_requests(6).size() == 6);  // every request is logged
+
+    FakeServer lax(R"({"strict":false,"response":{"openai":{"text":"ok"}}})");
+    HttpResponse r = post_chat(lax, "whatever");
+    CHECK(r.status == 200);
+    auto evs = json_events(r.body);
+    CHECK(chunk_text(evs) == "ok");
+    CHECK(evs[0]["model"] == "fakebot");  // no model in the request
+}
+
+TEST_CASE("chat completions: fixtures, split, gzip and faults apply", "[fake_server][openai]") {
+    const std::string capture = openai_fixture("appserver_llm_http500.sse");
+    FakeServer s(R"({"responses":[
+        {"fixture":"../openai/appserver_llm_http500.sse"},
+        {"openai":{"text":"Hello, world."},"split":{"bytes":7},"gzip":true},
+        {"openai":{},"close_after_bytes":500},
+        {"openai":{"text":"paced"},"rate":1000,"first_delay_ms":1}]})");
+    HttpResponse replay = post_chat(s);
+    CHECK(replay.body == capture);
+    CHECK(replay.header("content-type") == "text/event-stream; charset=utf-8");
+
+    HttpResponse gz = post_chat(s);
+    CHECK(gz.header("content-encoding") == "gzip");
+    bool ok = false;
+    const std::string plain = gunzip(gz.body, &ok);
+    CHECK(ok);
+    CHECK(chunk_text(json_events(plain)) == "Hello, world.");
+    CHECK(gz.chunks.size() > plain.size() / 7);
+
+    HttpResponse cut = post_chat(s);
+    CHECK_FALSE(cut.complete);
+    CHECK(cut.body.size() == 500);
+
+    HttpResponse paced = post_chat(s);
+    CHECK(chunk_text(json_events(paced.body)) == "paced");
+    CHECK(paced.chunks.size() == sse_blocks(paced.body).size());
+}
+
+TEST_CASE("chat completions: a flood of openai chunks is coalesced and fast",
+          "[fake_server][openai]") {
+    FakeServer s(R"({"response":{"openai":{"text":"a b","repeat_events":200000}}})");
+    const auto t0 = std::chrono::steady_clock::now();
+    HttpResponse r = post(s.port(), "/v1/chat/completions", kChatBody, {}, -1, 30000);
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    REQUIRE(r.complete);
+    size_t content = 0;
+    for (size_t p = 0; (p = r.body.find("{\"content\":", p)) != std::string::npos; ++p)
+        ++content;
+    CHECK(content == 200000);
+    CHECK(r.chunks.size() < 1000);  // ≥256 KiB writes, not one per chunk
+    CHECK(ms < 10000);
+    CHECK(sse_data_payloads(r.body).back() == "[DONE]");
+}
+
+TEST_CASE("/x/ routes: any GET or POST, no checks; body_events", "[fake_server][openai]") {
+    FakeServer s(R"({"api_key":"k","agents":[{"id":"agent-a"}],"responses":[
+        {"body_events":["data: {\"type\":\"delta\",\"text\":\"Hi\"}","event: end\ndata: {}"]},
+        {"body_events":["id: 1\ndata: a","data: b"],"line_endings":"crlf","status":201},
+        {"fixture":"../openai/appserver_stream.sse"}]})");
+    const HeaderList auth = {{"Authorization", "Bearer k"}};
+    CHECK(post(s.port(), "/x/chat", "not json").status == 401);  // the Bearer check still applies
+    HttpResponse a = post(s.port(), "/x/chat", "not json at all", auth);
+    CHECK(a.status == 200);
+    CHECK(a.header("content-type") == "text/event-stream; charset=utf-8");
+    CHECK(a.body == "data: {\"type\":\"delta\",\"text\":\"Hi\"}\n\nevent: end\ndata: {}\n\n");
+    CHECK(a.chunks.size() == 2);
+
+    HttpRequestSpec spec;
+    spec.target = "/x/events/deep?x=1";
+    spec.headers = auth;
+    HttpResponse b = http_request(s.port(), spec);
+    CHECK(b.status == 201);
+    CHECK(b.body == "id: 1\r\ndata: a\r\n\r\ndata: b\r\n\r\n");
+
+    HttpResponse c = post(s.port(), "/x/", "", auth);
+    CHECK(c.body == openai_fixture("appserver_stream.sse"));
+
+    spec.method = "DELETE";
+    CHECK(http_request(s.port(), spec).status == 405);
+    spec.target = "/xy/events";
+    spec.method = "GET";
+    CHECK(http_request(s.port(), spec).status == 404);
+    auto reqs = s.wait_for_requests(6);
+    REQUIRE(reqs.size() >= 3);
+    CHECK(reqs[1].path == "/x/chat");
+    CHECK(reqs[1].body == "not json at all");
+    CHECK(reqs[2].query == "x=1");
+}
+
+TEST_CASE("scenario errors for the new keys name them", "[fake_server][openai]") {
+    for (auto [scenario, message] : std::initializer_list<std::pair<const char*, const char*>>{
+             {R"({"response":{"openai":{"txt":"x"}}})", "unknown key \"txt\""},
+             {R"({"response":{"openai":{"tool_call":{"tool_call_id":"c"}}}})",
+              "unknown key \"tool_call_id\""},
+             {R"({"response":{"openai":{"finish_reason":5}}})", "finish_reason"},
+             {R"({"response":{"openai":{},"body":"x"}})", "use only one of"},
+             {R"({"response":{"body_events":["a",1]}})", "body_events"},
+             {R"({"response":{"body_events":"a","rate":5}})", "body_events"},
+             {R"({"response":{"body":"x","rate":5}})", "rate applies to generate and openai"}}) {
+        INFO(scenario);
+        try {
+            FakeServer s(scenario);
+            FAIL("no exception");
+        } catch (const std::runtime_error& e) {
+            CHECK_THAT(std::string(e.what()), Catch::Contains(message));
+        }
+    }
+}

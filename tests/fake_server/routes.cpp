@@ -93,6 +93,10 @@ void handle_request(Conn& conn, const Request& req, ServerState& st) {
         }
     } else if (match(segs, {"v1", "runs", "*", "stream"}, c)) {
         if (post) return post_run_stream(conn, req, st, c[0]);
+    } else if (match(segs, {"v1", "chat", "completions"}, c)) {
+        if (post) return post_chat_completions(conn, req, st);
+    } else if (segs.size() >= 2 && segs[0] == "x") {
+        if (get || post) return serve_x_route(conn, req, st);
     } else {
         known_path = false;
     }

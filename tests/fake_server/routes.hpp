@@ -25,6 +25,14 @@ void post_message(Conn& conn, const Request& req, ServerState& st, MessageRoute 
 void post_run_stream(Conn& conn, const Request& req, ServerState& st, const std::string& run_id);
 void post_cancel(Conn& conn, const Request& req, ServerState& st, const std::string& agent_id,
                  const std::string& conversation_id);
+// The next `responses` entry (the Nth request of the message, chat-completions and /x/ routes gets
+// the Nth; the last repeats), with its run bookkeeping. No checks.
+void serve_next_response(Conn& conn, const Request& req, ServerState& st, std::string agent_id,
+                         const std::string& conversation_id);
+
+// routes_dialects.cpp: the other stream dialects
+void post_chat_completions(Conn& conn, const Request& req, ServerState& st);
+void serve_x_route(Conn& conn, const Request& req, ServerState& st);
 
 // {"detail": msg}
 std::string detail_json(std::string_view msg);

@@ -1,4 +1,5 @@
-// The message POST routes, resume (POST /v1/runs/{id}/stream) and the cancel routes.
+// The message POST routes, resume (POST /v1/runs/{id}/stream) and the cancel routes; serving the
+// next `responses` entry, which the chat-completions and /x/ routes share.
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -89,6 +90,13 @@ void post_message(Conn& conn, const Request& req, ServerState& st, MessageRoute 
             return;
         }
     }
+    serve_next_response(conn, req, st, agent_id, conversation_id);
+}
+
+void serve_next_response(Conn& conn, const Request& req, ServerState& st, std::string agent_id,
+                         const std::string& conversation_id) {
+    rapidjson::Document body;
+    body.Parse(req.body.c_str(), req.body.size());
     const auto& rs = st.scenario.responses;
     size_t n = static_cast<size_t>(st.message_posts.fetch_add(1));
     const ResponseEntry& e = rs[std::min(n, rs.size() - 1)];
@@ -105,6 +113,7 @@ void post_message(Conn& conn, const Request& req, ServerState& st, MessageRoute 
         if (!e.generate->agent_id.empty()) agent_id = e.generate->agent_id;
     } else {
         bg = e.background.value_or(requested_bg);
+        if (e.openai) recipe->ids = make_openai_ids(*e.openai, json_string(body, "model"));
         run_id = e.run_id;
         if (run_id.empty() && e.fixture_data) run_id = find_run_id(*e.fixture_data);
         if (run_id.empty() && e.body) run_id = find_run_id(*e.body);
@@ -135,6 +144,8 @@ void post_run_stream(Conn& conn, const Request& req, ServerState& st, const std:
             GenSpec g = *e.generate;
             if (g.run_id.empty()) g.run_id = run_id;
             ids = make_gen_ids(g, g.background.value_or(true));
+        } else if (e.openai) {
+            ids = make_openai_ids(*e.openai, json_string(body, "model"));
         }
         serve_run(conn, e, st.runs.find_or_create(run_id), &ids, -1);
         return;

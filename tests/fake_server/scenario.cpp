@@ -137,6 +137,60 @@ GenSpec parse_generate(const Value& v, const std::string& where) {
     return g;
 }
 
+OpenAiToolCallSpec parse_openai_tool_call(const Value& v, const std::string& where) {
+    Obj o(v, where);
+    OpenAiToolCallSpec t;
+    t.name = o.string("name").value_or(t.name);
+    t.arguments = o.string("arguments").value_or(t.arguments);
+    t.id = o.string("id").value_or("");
+    t.fragments = split_exact(t.arguments, 3);
+    o.check_unknown();
+    return t;
+}
+
+OpenAiSpec parse_openai(const Value& v, const std::string& where) {
+    Obj o(v, where);
+    OpenAiSpec g;
+    if (const Value* t = o.get("tool_call"))
+        g.tool_call = parse_openai_tool_call(*t, where + ".tool_call");
+    // A completion that calls a tool usually says nothing else.
+    g.text = o.string("text").value_or(g.tool_call ? "" : default_reply_text());
+    long long tokens = o.integer("tokens", -1, 1);
+    g.pieces = tokens > 0 ? split_exact(g.text, static_cast<size_t>(tokens)) : split_words(g.text);
+    g.repeat_events = o.integer("repeat_events", -1);
+    if (g.repeat_events > 0 && g.pieces.empty()) o.fail("repeat_events", "needs a non-empty text");
+    g.reasoning = o.string("reasoning").value_or("");
+    g.reasoning_pieces = split_words(g.reasoning);
+    g.usage = o.boolean("usage", false);
+    if (g.tool_call) g.finish_reason = "tool_calls";
+    if (const Value* f = o.get("finish_reason")) {
+        if (f->IsNull()) {
+            g.finish_reason.reset();
+        } else if (f->IsString()) {
+            g.finish_reason = f->GetString();
+        } else {
+            o.fail("finish_reason", "expected a string or null");
+        }
+    }
+    g.done = o.boolean("done", true);
+    g.error_after = o.integer("error_after", -1);
+    g.model = o.string("model").value_or("");
+    o.check_unknown();
+    return g;
+}
+
+// `body_events`: each string followed by a blank line.
+std::string join_events(Obj& o, const Value& v) {
+    if (!v.IsArray()) o.fail("body_events", "expected an array of strings");
+    std::string body;
+    for (const auto& x : v.GetArray()) {
+        if (!x.IsString()) o.fail("body_events", "expected an array of strings");
+        body.append(x.GetString(), x.GetStringLength());
+        body += "\n\n";
+    }
+    return body;
+}
+
 void parse_split(Obj& o, ResponseEntry& e) {
     const Value* s = o.get("split");
     if (!s) return;
@@ -206,8 +260,18 @@ ResponseEntry parse_entry(const Value& v, const std::string& where, const std::s
         e.generate = parse_generate(*g, where + ".generate");
         ++sources;
     }
+    if (const Value* g = o.get("openai")) {
+        e.openai = parse_openai(*g, where + ".openai");
+        ++sources;
+    }
+    if (const Value* b = o.get("body_events")) {
+        e.body = join_events(o, *b);
+        ++sources;
+    }
     if (sources > 1)
-        throw ScenarioError(where + ": use only one of body_json, body, fixture, generate");
+        throw ScenarioError(where +
+                            ": use only one of body_json, body, body_events, fixture, generate, "
+                            "openai");
     bool json_or_error = e.body_json || e.status < 200 || e.status >= 300;
     e.framing = json_or_error ? Framing::length : Framing::chunked;
     if (auto f = o.string("framing")) {
@@ -258,7 +322,8 @@ ResponseEntry parse_entry(const Value& v, const std::string& where, const std::s
     o.check_unknown();
     if (e.endless && e.framing == Framing::length)
         throw ScenarioError(where + ": endless needs framing \"chunked\" or \"close\"");
-    if (e.rate > 0 && !e.generate) throw ScenarioError(where + ": rate applies to generate only");
+    if (e.rate > 0 && !e.generated())
+        throw ScenarioError(where + ": rate applies to generate and openai only");
     return e;
 }
 

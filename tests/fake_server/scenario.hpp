@@ -47,6 +47,28 @@ struct GenSpec {
     long long big_event_bytes = -1;
 };
 
+// `openai`: a synthetic OpenAI chat.completion.chunk stream, as the Letta App Server sends it.
+struct OpenAiToolCallSpec {
+    std::string name = "calculator";
+    std::string arguments = "{\"expression\": \"2 + 2\"}";
+    std::string id;                      // empty: generated ("call_<24 alphanumerics>")
+    std::vector<std::string> fragments;  // `arguments` in ~3 pieces (computed at load time)
+};
+
+struct OpenAiSpec {
+    std::string text;                 // the reply (default: as for generate; "" with a tool call)
+    std::vector<std::string> pieces;  // `text` split into content deltas (computed at load time)
+    long long repeat_events = -1;     // >= 0: exactly this many content chunks, cycling pieces
+    std::string reasoning;
+    std::vector<std::string> reasoning_pieces;
+    std::optional<OpenAiToolCallSpec> tool_call;
+    bool usage = false;
+    std::optional<std::string> finish_reason = "stop";  // nullopt: no finish chunk
+    bool done = true;
+    long long error_after = -1;  // >= 0: an error event after this many content chunks
+    std::string model;           // empty: the request's "model"
+};
+
 struct ResponseEntry {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;  // explicit, in file order
@@ -57,12 +79,13 @@ struct ResponseEntry {
     std::string fixture;  // path as written in the scenario
     std::shared_ptr<const std::string> fixture_data;
     std::optional<GenSpec> generate;
+    std::optional<OpenAiSpec> openai;
 
     Framing framing = Framing::chunked;
     SplitMode split = SplitMode::event;
     long long split_bytes = 0;
     std::vector<long long> offsets;
-    std::optional<bool> coalesce;  // unset: generate && no delays
+    std::optional<bool> coalesce;  // unset: (generate || openai) && no delays
     LineEndings line_endings = LineEndings::lf;
     bool data_no_space = false;
     bool bom = false;
@@ -70,7 +93,7 @@ struct ResponseEntry {
     int headers_delay_ms = 0;
     int first_delay_ms = 0;
     int delay_ms = 0;
-    double rate = 0;  // token events per second (generate only)
+    double rate = 0;  // token events per second (generate and openai only)
     bool gzip = false;
 
     long long close_after_bytes = -1;
@@ -84,6 +107,7 @@ struct ResponseEntry {
     std::optional<bool> background;  // unset: generate.background, else the request's field
 
     bool is_json() const { return body_json.has_value(); }
+    bool generated() const { return generate.has_value() || openai.has_value(); }
     bool has_faults() const {
         return close_after_bytes >= 0 || stall_after_bytes >= 0 || endless || !raw_tail.empty();
     }

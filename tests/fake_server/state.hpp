@@ -18,7 +18,7 @@ namespace fls {
 // How a run's stream was produced, so /v1/runs/{id}/stream can render it again.
 struct StreamRecipe {
     ResponseEntry entry;
-    GenIds ids;  // meaningful when entry.generate is set
+    GenIds ids;  // meaningful when entry.generate or entry.openai is set
 };
 
 struct RunRecord {

@@ -1,5 +1,6 @@
-// Event sources for SSE bodies: replaying a text (fixture or inline body) event by event, and
-// generating a synthetic Letta token stream in the archived server's exact JSON shape.
+// Event sources for SSE bodies: replaying a text (fixture or inline body) event by event,
+// generating a synthetic Letta token stream in the archived server's exact JSON shape, and an
+// OpenAI chat.completion.chunk stream in the Letta App Server's.
 #pragma once
 
 #include <memory>
@@ -23,9 +24,15 @@ struct GenIds {
     std::string tool_call_id;
     std::string date;
     bool background = false;
+    // `openai` streams.
+    std::string chat_id;  // "chatcmpl-<uuid4>"
+    long long created = 0;
+    std::string model;
 };
 
 GenIds make_gen_ids(const GenSpec& g, bool background);
+// request_model: the request body's "model" ("" if none).
+GenIds make_openai_ids(const OpenAiSpec& g, const std::string& request_model);
 
 class Source {
   public:
@@ -41,6 +48,7 @@ class Source {
 // Replays text split into blank-line-terminated events (LF, CRLF or CR line ends).
 std::unique_ptr<Source> make_text_source(std::shared_ptr<const std::string> text);
 std::unique_ptr<Source> make_gen_source(const GenSpec& g, const GenIds& ids);
+std::unique_ptr<Source> make_openai_source(const OpenAiSpec& g, const GenIds& ids);
 // Passes only events whose seq_id is > starting_after. Events without a seq_id field take the
 // previous number + 1 (like stop_reason/usage in Redis); "[DONE]" always passes.
 std::unique_ptr<Source> make_seq_filter(std::unique_ptr<Source> inner, long long starting_after);

@@ -107,6 +107,8 @@ std::unique_ptr<Source> make_source(const ResponseEntry& e, const ServeOptions& 
     std::unique_ptr<Source> src;
     if (e.generate) {
         src = make_gen_source(*e.generate, *opt.ids);
+    } else if (e.openai) {
+        src = make_openai_source(*e.openai, *opt.ids);
     } else if (e.fixture_data) {
         src = make_text_source(e.fixture_data);
     } else if (e.body || e.body_json) {
@@ -123,7 +125,7 @@ std::unique_ptr<Source> make_source(const ResponseEntry& e, const ServeOptions& 
 void produce_body(Conn* conn, BodyWriter& w, const ResponseEntry& e, const ServeOptions& opt) {
     const std::atomic<bool>* cancel = conn && opt.run ? &opt.run->cancelled : nullptr;
     const bool no_delays = e.delay_ms == 0 && e.rate == 0;
-    const bool coalesce = e.coalesce.value_or(e.generate.has_value() && no_delays);
+    const bool coalesce = e.coalesce.value_or(e.generated() && no_delays);
     const size_t batch =
         (e.rate > 0 || (e.split == SplitMode::event && !coalesce)) ? 0 : kBatchBytes;
     Splitter sp(w, e, coalesce);
@@ -181,6 +183,7 @@ void produce_body(Conn* conn, BodyWriter& w, const ResponseEntry& e, const Serve
 
 std::string default_content_type(const ResponseEntry& e) {
     if (e.body_json) return "application/json";
+    if (e.openai) return "text/event-stream";  // the App Server sends no charset
     if (e.status >= 200 && e.status < 300) return "text/event-stream; charset=utf-8";
     return "text/plain; charset=utf-8";
 }
@@ -200,6 +203,7 @@ void serve_entry(Conn& conn, const ResponseEntry& e, const ServeOptions& opt) {
     std::string head = status_line_and_common_headers(e.status);
     if (!has_header(e, "content-type")) head += "content-type: " + default_content_type(e) + "\r\n";
     if (e.gzip && !has_header(e, "content-encoding")) head += "content-encoding: gzip\r\n";
+    if (e.openai && !has_header(e, "cache-control")) head += "cache-control: no-cache\r\n";
     if (e.framing == Framing::length) {
         BodyWriter dry(nullptr, e, nullptr);
         produce_body(nullptr, dry, e, opt);

@@ -13,7 +13,7 @@ namespace fls {
 
 struct ServeOptions {
     std::shared_ptr<RunRecord> run;  // may be null (no run bookkeeping, no cancellation)
-    const GenIds* ids = nullptr;     // required when the entry has `generate`
+    const GenIds* ids = nullptr;     // required when the entry has `generate` or `openai`
     long long starting_after = -1;   // >= 0: resume, only events with seq_id > this
 };
 
