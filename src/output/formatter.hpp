@@ -45,12 +45,20 @@ class Formatter : public stream::Sink {
     std::string pending_;
 };
 
-// Text mode: only assistant content reaches stdout, byte for byte as the server sent it.
+// Text mode: only assistant content reaches stdout, byte for byte as the server sent it; with the
+// `sse` dialect, each event's data followed by a newline (which then ends the output: the final
+// newline is not doubled).
 class TextFormatter final : public Formatter {
   public:
     explicit TextFormatter(bool final_newline) : final_newline_(final_newline) {}
 
     void on_event(const stream::Event& event) override {
+        if (event.kind == stream::Kind::sse) {
+            pending_.append(event.text).push_back('\n');
+            last_ = '\n';
+            wrote_any_ = true;
+            return;
+        }
         if (event.kind != stream::Kind::content || event.text.empty()) return;
         pending_.append(event.text);
         last_ = event.text.back();

@@ -277,6 +277,18 @@ void JsonlFormatter::on_event(const stream::Event& e) {
             s.put_opt<"detail">(e.text);
             if (e.seq_id >= 0) s.key<"after_seq">(), s.writer.Int64(e.seq_id);
             return s.close();
+        case Kind::sse:
+            // A raw SSE event (the `sse` dialect); "id" is the SSE last event ID, so the message
+            // ids of close() (always empty here) must not be added.
+            s.open<"sse">();
+            s.put<"event">(e.name);
+            s.put<"data">(e.text);
+            s.put<"id">(e.last_event_id);
+            return s.close();
+        case Kind::sse_retry:
+            s.open<"sse_retry">();
+            s.key<"retry">(), s.writer.Int64(e.retry_ms);
+            return s.close();
         case Kind::unknown:
             s.open<"unknown">();
             s.put<"name">(e.name);

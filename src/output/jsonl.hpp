@@ -1,5 +1,7 @@
 // output::JsonlFormatter — `-j/--json` mode: one JSON object per line (schema
 // "letta-stream.jsonl/1"): a start line first, one line per event, a done line last, exactly once.
+// The `sse` dialect adds {"type":"sse","event":…,"data":…,"id":…} (id: the SSE last event ID,
+// "" before any) and {"type":"sse_retry","retry":N} lines.
 // Knows nothing about SSE, Letta JSON, HTTP or flags; it only turns stream::Events into lines.
 #pragma once
 

@@ -81,6 +81,8 @@ void Narrator::on_event(const stream::Event& e) {
         case Kind::done:
         case Kind::malformed:
         case Kind::status:
+        case Kind::sse:
+        case Kind::sse_retry:
             return;  // no effect on what is being narrated
         default:
             end_segment();

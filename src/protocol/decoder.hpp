@@ -1,10 +1,13 @@
 // protocol::Decoder — one dialect's reading of a dispatched SSE event: zero or more
-// stream::Events. LettaDecoder is the first implementation; app/ injects the one the user chose.
+// stream::Events. LettaDecoder is the first implementation (RawSseDecoder: any SSE endpoint;
+// SimpleDecoder: the tutorial proxy's {"type": ...} events); app/ injects the one the user chose.
 // protocol::Decoding is the chain's link from the SSE parser to a decoder: it hands each parsed
-// event to the decoder, turns an unreadable one into a `malformed` event (the stream goes on),
-// and stops the parser after [DONE]. Knows nothing about HTTP, output or flags.
+// event (and each valid "retry:" field) to the decoder, turns an unreadable one into a
+// `malformed` event (the stream goes on), and stops the parser after a `done` event ([DONE]).
+// Knows nothing about HTTP, output or flags.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -19,6 +22,15 @@ enum class DecodeStatus : unsigned char {
     malformed,  // the payload was not valid JSON / not an object; see last_error()
 };
 
+// `data: [DONE]`, the end-of-stream marker of Letta's and OpenAI's streams (leading JSON
+// whitespace allowed, anything after it ignored, as their SDKs read it).
+inline bool is_done_marker(std::string_view data) noexcept {
+    while (!data.empty() && (data.front() == ' ' || data.front() == '\t' || data.front() == '\n' ||
+                             data.front() == '\r'))
+        data.remove_prefix(1);
+    return data.starts_with("[DONE]");
+}
+
 class Decoder {
   public:
     virtual ~Decoder() = default;
@@ -26,6 +38,13 @@ class Decoder {
     virtual DecodeStatus on_sse_event(const sse::Event& event, stream::Sink& sink) = 0;
     // Human-readable reason for the last DecodeStatus::malformed.
     virtual const std::string& last_error() const noexcept = 0;
+    // A valid SSE "retry:" field (the reconnection time in milliseconds, saturated): most
+    // dialects ignore it.
+    virtual void on_sse_retry(std::uint64_t /*ms*/, stream::Sink& /*sink*/) {}
+    // True when the end of the response body is this dialect's normal end of a turn (a raw SSE
+    // endpoint has no end marker); false when the stream must say it is over ([DONE], a stop
+    // reason) and an end of body without that is a cut-off stream.
+    virtual bool ends_at_eof() const noexcept { return false; }
 };
 
 class Decoding final : public sse::Handler {
@@ -37,6 +56,8 @@ class Decoding final : public sse::Handler {
         : decoder_(decoder), next_(next), trace_(std::move(trace)) {}
 
     bool on_event(const sse::Event& event) override;
+    // Forwarded to Decoder::on_sse_retry, which emits into the same chain.
+    void on_retry(std::uint64_t milliseconds) override;
 
   private:
     // Sees what the decoder emits on its way down, to stop after [DONE].

@@ -1,5 +1,7 @@
 #include "protocol/decoder.hpp"
 
+#include <string>
+
 #include "util/utf8.hpp"
 
 namespace letta_stream::protocol {
@@ -20,6 +22,11 @@ bool Decoding::on_event(const sse::Event& event) {
         next_.on_event(skipped);
     }
     return !watch_.done;  // nothing after [DONE] is read
+}
+
+void Decoding::on_retry(std::uint64_t milliseconds) {
+    if (trace_) trace_("retry=" + std::to_string(milliseconds));
+    decoder_.on_sse_retry(milliseconds, watch_);
 }
 
 }  // namespace letta_stream::protocol

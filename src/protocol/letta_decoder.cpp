@@ -12,7 +12,6 @@ namespace letta_stream::protocol {
 
 namespace f = fields::f;
 using fields::first_present;
-using fields::is_json_space;
 using fields::Item;
 using fields::present;
 
@@ -169,10 +168,7 @@ DecodeStatus LettaDecoder::on_sse_event(const sse::Event& event, stream::Sink& s
         ev.kind = stream::Kind::unknown;
         ev.name = event.type;
     } else {
-        std::string_view data = event.data;
-        while (!data.empty() && is_json_space(data.front()))
-            data.remove_prefix(1);
-        if (!data.starts_with("[DONE]")) return decode_message(event.data, sink);
+        if (!is_done_marker(event.data)) return decode_message(event.data, sink);
         ev.kind = stream::Kind::done;
     }
     sink.on_event(ev);

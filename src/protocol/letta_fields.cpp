@@ -90,7 +90,7 @@ bool FieldReader::open(bool object) {
         return true;
     }
     if (depth >= max_depth) {
-        too_deep = true;
+        state.too_deep = true;
         return false;
     }
     if (++depth - 1 > tracked_depth) return true;
@@ -147,52 +147,15 @@ bool FieldReader::close() {
     return true;
 }
 
-constexpr std::size_t kSimdPadding = 16;
-
 bool FieldReader::parse(std::string_view text) {
-    buffer.assign(text.data(), text.size());
-    // RapidJSON's SSE2 string scan reads whole aligned 16-byte blocks: pad with NULs so those
-    // loads stay inside initialised memory we own (the first NUL still ends the text).
-    buffer.append(kSimdPadding, '\0');
     msg = Message{};
     for (auto* v : {&parts, &calls, &returns})
         v->clear();
     json = text;
     depth = 0;
     raw_target = nullptr;
-    root_kind = nullptr;
-    too_deep = false;
-    rj::InsituStringStream is(buffer.data());
-    stream = &is;
-    const rj::ParseResult result = reader.Parse<rj::kParseInsituFlag>(is, *this);
-    stream = nullptr;
-    if (result.IsError()) {
-        set_parse_error(result);
-        return false;
-    }
-    // RapidJSON stops at a NUL byte as if at the end of the text; anything after it is garbage.
-    if (is.Tell() != text.size()) {
-        char line[96];
-        std::snprintf(line, sizeof line, "invalid JSON at offset %zu: unexpected NUL byte",
-                      is.Tell());
-        error.assign(line);
-        return false;
-    }
-    return true;
-}
-
-void FieldReader::set_parse_error(rj::ParseResult result) {
-    char line[160];
-    if (root_kind != nullptr) {
-        std::snprintf(line, sizeof line, "expected a JSON object, got %s", root_kind);
-    } else if (too_deep) {
-        std::snprintf(line, sizeof line, "JSON nested deeper than %d levels at offset %zu",
-                      max_depth, result.Offset());
-    } else {
-        std::snprintf(line, sizeof line, "invalid JSON at offset %zu: %s", result.Offset(),
-                      rj::GetParseError_En(result.Code()));
-    }
-    error.assign(line);
+    state = {};
+    return protocol::json::parse_insitu(text, buffer, reader, *this, state, error, &stream);
 }
 
 }  // namespace letta_stream::protocol::fields

@@ -15,12 +15,14 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/json_reader.hpp"
+
 namespace letta_stream::protocol::fields {
 
 namespace rj = rapidjson;
 
 // Anything deeper is not a Letta message; the cap bounds the recursive parser's stack use.
-inline constexpr int max_depth = 256;
+inline constexpr int max_depth = protocol::json::kMaxDepth;
 // Only the root object (1), its object/array members (2) and their elements (3) carry fields.
 inline constexpr int tracked_depth = 3;
 
@@ -109,8 +111,7 @@ struct FieldReader {
     std::string_view* raw_target = nullptr;  // a non-string tool_return being captured raw
     std::size_t raw_start = 0;
     int raw_depth = 0;
-    const char* root_kind = nullptr;  // set when the root is not an object
-    bool too_deep = false;
+    protocol::json::ParseState state;
 
     FieldReader() {
         error.reserve(160);
@@ -120,7 +121,6 @@ struct FieldReader {
 
     // Reads one message object. On false, `error` says why.
     bool parse(std::string_view text);
-    void set_parse_error(rj::ParseResult result);
     bool open(bool object);
     bool close();
 
@@ -152,7 +152,7 @@ struct FieldReader {
     bool EndArray(rj::SizeType) { return close(); }
 
     bool reject_root(const char* kind) {
-        root_kind = kind;
+        state.root_kind = kind;
         return false;
     }
     bool integer(std::int64_t v) {

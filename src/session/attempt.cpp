@@ -45,6 +45,7 @@ void Tracker::on_event(const stream::Event& e) {
         a_.after_stop_ns = clock_.now_ns();
     switch (e.kind) {
         case Kind::content:
+        case Kind::sse:  // the `sse` dialect: every event's data is output
             a_.output_started = true;
             break;
         case Kind::stop:

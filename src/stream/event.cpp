@@ -28,6 +28,10 @@ std::string_view to_string(Kind kind) noexcept {
             return "done";
         case Kind::malformed:
             return "malformed";
+        case Kind::sse:
+            return "sse";
+        case Kind::sse_retry:
+            return "sse_retry";
         case Kind::unknown:
             return "unknown";
     }

@@ -1,6 +1,8 @@
 // stream::Event — the one vocabulary every stage after the protocol decoder speaks.
-// Knows nothing about SSE, JSON, HTTP or flags. All string_views point into buffers owned by the
-// producer and are valid only for the duration of the Sink::on_event call that receives them.
+// Knows nothing about JSON, HTTP or flags, nor about SSE framing: the `sse` kinds only carry the
+// fields of an SSE event that the `sse` dialect passes through as they were. All string_views
+// point into buffers owned by the producer and are valid only for the duration of the
+// Sink::on_event call that receives them.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,10 @@ enum class Kind : std::uint8_t {
     status,     // name = status ("thinking", "retrying", "resumed", ...), text = optional note
     done,       // the literal [DONE] marker
     malformed,  // an event the decoder could not read was skipped: text = why
+    sse,        // the `sse` dialect (protocol::RawSseDecoder): one dispatched SSE event as it
+                // was: name = event type ("message" when the block set none), text = data,
+                // last_event_id = the last event ID at dispatch time ("" before any)
+    sse_retry,  // the `sse` dialect: a valid "retry:" field; retry_ms = the milliseconds
     unknown,    // name = message_type (or SSE event name) not understood; safe to ignore
 };
 
@@ -56,6 +62,10 @@ struct Event {
     bool client = false;            // error: seen by the client, not sent by the server
     std::string_view hint;          // client error: what to do about it
     long http_status = 0;           // client error: the HTTP status behind it, 0 if none
+
+    // The `sse` dialect (name = event type, text = data, as above):
+    std::string_view last_event_id;  // sse: the SSE last event ID buffer at dispatch time
+    std::int64_t retry_ms = -1;      // sse_retry: the reconnection time the server asked for
 };
 
 // Receives decoded events: the stream stages, the output pipelines, the recorder, the tracker.

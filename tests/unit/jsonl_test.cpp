@@ -622,3 +622,95 @@ TEST_CASE("U+2028, U+2029 and NEL are escaped: every line splitter sees the same
     CHECK(str(d[3], "arguments") == "{\"k\":\"\xE2\x80\xA8\"}");
     CHECK(str(d[4], "stop_reason") == nasty);
 }
+
+// ---- the `sse` dialect's lines ----------------------------------------------------------------
+
+#include <limits>
+
+namespace {
+
+stream::Event sse_event(std::string_view event, std::string_view data, std::string_view id) {
+    stream::Event e = ev(Kind::sse, data);
+    e.name = event;
+    e.last_event_id = id;
+    return e;
+}
+
+std::vector<std::string> keys(const Doc& d) {
+    std::vector<std::string> k;
+    for (auto m = d->MemberBegin(); m != d->MemberEnd(); ++m)
+        k.emplace_back(m->name.GetString(), m->name.GetStringLength());
+    return k;
+}
+
+}  // namespace
+
+TEST_CASE("sse events are lines with event, data and the last event id", "[jsonl][raw_sse]") {
+    Fixture x;
+    x.f.on_event(sse_event("message", "hello", ""));
+    x.clock.advance_ms(5);
+    x.f.on_event(sse_event("update", "line 1\nline 2", "42"));
+    x.f.on_event(sse_event("message", "", "42"));
+    auto d = take(x.f);
+    REQUIRE(types(d) == std::vector<std::string>{"start", "sse", "sse", "sse"});
+    const std::vector<std::string> want{"type", "event", "data", "id", "seq", "t_ms"};
+    for (std::size_t i = 1; i < d.size(); ++i)
+        CHECK(keys(d[i]) == want);
+    CHECK(str(d[1], "event") == "message");
+    CHECK(str(d[1], "data") == "hello");
+    CHECK(str(d[1], "id") == "");  // before any id: "", not null
+    CHECK(num(d[1], "seq") == 2);
+    CHECK(str(d[2], "event") == "update");
+    CHECK(str(d[2], "data") == "line 1\nline 2");
+    CHECK(str(d[2], "id") == "42");
+    CHECK((*d[2])["t_ms"].GetDouble() == 5.0);
+    CHECK(str(d[3], "data") == "");
+    CHECK(str(d[3], "id") == "42");
+}
+
+TEST_CASE("sse_retry lines carry the milliseconds", "[jsonl][raw_sse]") {
+    Fixture x;
+    stream::Event r = ev(Kind::sse_retry);
+    r.retry_ms = 3000;
+    x.f.on_event(r);
+    r.retry_ms = std::numeric_limits<std::int64_t>::max();
+    x.f.on_event(r);
+    auto d = take(x.f);
+    REQUIRE(types(d) == std::vector<std::string>{"start", "sse_retry", "sse_retry"});
+    CHECK(keys(d[1]) == std::vector<std::string>{"type", "retry", "seq", "t_ms"});
+    CHECK(num(d[1], "retry") == 3000);
+    CHECK(num(d[2], "retry") == std::numeric_limits<std::int64_t>::max());
+}
+
+TEST_CASE("an sse line's id is never a message id from an earlier line", "[jsonl][raw_sse]") {
+    // "id" on Letta lines is the message id, added by the common keys; on sse lines it is the
+    // SSE last event ID, and it must be the only "id".
+    Fixture x;
+    stream::Event c = ev(Kind::content, "x");
+    c.message_id = "message-1";
+    x.f.on_event(c);
+    x.f.on_event(sse_event("message", "y", ""));
+    x.f.on_event(sse_event("message", "z", "7"));
+    x.f.on_event(c);
+    auto d = take(x.f);
+    REQUIRE(types(d) == std::vector<std::string>{"start", "content", "sse", "sse", "content"});
+    CHECK(str(d[1], "id") == "message-1");
+    CHECK(keys(d[2]) == std::vector<std::string>{"type", "event", "data", "id", "seq", "t_ms"});
+    CHECK(str(d[2], "id") == "");
+    CHECK(keys(d[3]) == std::vector<std::string>{"type", "event", "data", "id", "seq", "t_ms"});
+    CHECK(str(d[3], "id") == "7");
+    CHECK(str(d[4], "id") == "message-1");
+}
+
+TEST_CASE("sse lines escape what the data holds", "[jsonl][raw_sse]") {
+    Fixture x;
+    const std::string data("a\0b\x01\"\\\xE2\x80\xA8z", 10);
+    x.f.on_event(sse_event("ev\xFF", data, "i\nd"));
+    const std::string raw = x.f.pending();
+    CHECK(raw.find("\\u2028") != std::string::npos);
+    auto d = take(x.f);
+    REQUIRE(d.size() == 2);
+    CHECK(str(d[1], "data") == data);
+    CHECK(str(d[1], "event") == "ev\xEF\xBF\xBD");
+    CHECK(str(d[1], "id") == "i\nd");
+}
