@@ -9,6 +9,7 @@ _letta_stream() {
     local metrics_values='text json'
     local gzip_values='stream members'
     local background_values='auto on off'
+    local api_values='letta openai simple sse'
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -23,12 +24,17 @@ _letta_stream() {
             mapfile -t COMPREPLY < <(compgen -W "$background_values" -- "$cur")
             return
             ;;
+        --api)
+            mapfile -t COMPREPLY < <(compgen -W "$api_values" -- "$cur")
+            return
+            ;;
         --api-key-file | --metrics-file)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return
             ;;
-        -a | --agent | --conversation | --base-url | --project-id | -H | --header | \
+        -a | --agent | --conversation | --base-url | --project-id | -H | --header | --model | \
+            --url | --data | \
             --connect-timeout | --max-prompt-size | --max-event-size | --coalesce | --coalesce-ms | \
             --throttle | --burst | --first-token-timeout | --idle-timeout | --max-time | \
             --retries | --retry-max-time)
@@ -54,7 +60,7 @@ _letta_stream() {
             return
             ;;
         -*)
-            local opts='-a --agent --conversation --endpoint
+            local opts='-a --agent --conversation --endpoint --api --model --url --data
                 --base-url --api-key-file --project-id -H --header --connect-timeout
                 --first-token-timeout --idle-timeout --max-time --retries --retry-max-time
                 --background --no-cancel

@@ -8,6 +8,10 @@ complete -c letta-stream -f
 complete -c letta-stream -s a -l agent -x -d 'Agent id (agent-<uuid>) or exact agent name'
 complete -c letta-stream -l conversation -x -d 'Conversation id (default: the agent\'s default one)'
 complete -c letta-stream -l endpoint -x -a 'conversations\t"default route" agents\t"agents route"' -d 'Message route'
+complete -c letta-stream -l api -x -a 'letta\t"Letta REST (default)" openai\t"chat completions" simple\t"the tutorial proxy" sse\t"any event stream"' -d 'Wire dialect'
+complete -c letta-stream -l model -x -d 'The model to ask for with --api openai (default: the agent)'
+complete -c letta-stream -l url -x -d 'The full endpoint URL (--api simple, sse, openai)'
+complete -c letta-stream -l data -x -d 'Request body for --api sse (then a POST); @FILE reads FILE'
 
 # Server
 complete -c letta-stream -l base-url -x -d 'API base URL (env LETTA_BASE_URL)'

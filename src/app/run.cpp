@@ -27,6 +27,9 @@
 #include "output/writer.hpp"
 #include "protocol/letta_api.hpp"
 #include "protocol/letta_decoder.hpp"
+#include "protocol/openai_decoder.hpp"
+#include "protocol/raw_sse_decoder.hpp"
+#include "protocol/simple_decoder.hpp"
 #include "session/fetch.hpp"
 #include "session/outcome.hpp"
 #include "session/retry.hpp"
@@ -42,6 +45,21 @@ namespace {
 
 bool interrupted(ExitStatus s) {
     return s == ExitStatus::interrupted || s == ExitStatus::terminated || s == ExitStatus::hangup;
+}
+
+// The decoder of the chosen wire dialect: everything after it is the same for all of them.
+std::unique_ptr<protocol::Decoder> make_decoder(cli::Api api) {
+    switch (api) {
+        case cli::Api::openai:
+            return std::make_unique<protocol::OpenAiDecoder>();
+        case cli::Api::simple:
+            return std::make_unique<protocol::SimpleDecoder>();
+        case cli::Api::sse:
+            return std::make_unique<protocol::RawSseDecoder>();
+        case cli::Api::letta:
+            break;
+    }
+    return std::make_unique<protocol::LettaDecoder>();
 }
 
 // Both descriptors are the same terminal (a shell with neither redirected).
@@ -128,7 +146,8 @@ class Invocation {
         endpoint_ = {opts_.base_url, opts_.api_key, opts_.project_id, opts_.headers};
 
         std::string agent_id = opts_.agent;
-        if (!agent_id.empty() && !protocol::is_agent_id(agent_id)) {
+        // Only Letta's API has agents to look up: other dialects take the name as it is.
+        if (opts_.api == cli::Api::letta && !agent_id.empty() && !protocol::is_agent_id(agent_id)) {
             session::Outcome found = lookup_agent(transport, agent_id);
             if (!found.ok()) return conclude(found);
         }
@@ -160,8 +179,9 @@ class Invocation {
     // The event chain and its sinks, in the order they see each event: the recorder first (it
     // timestamps arrivals), the progress line, the notices, stdout, then the narration.
     void compose() {
+        decoder_ = make_decoder(opts_.api);
         chain_ = std::make_unique<Chain>(
-            decoder_, opts_.max_event_size, clock_,
+            *decoder_, opts_.max_event_size, clock_,
             opts_.verbose ? protocol::Decoding::Trace(
                                 [this](std::string_view line) { err_.trace("<", line); })
                           : protocol::Decoding::Trace());
@@ -213,8 +233,22 @@ class Invocation {
         const bool id_given = protocol::is_agent_id(opts_.agent);
         formatter_->begin({opts_.agent,
                            id_given ? std::string_view(opts_.agent) : std::string_view{},
-                           opts_.conversation,
-                           opts_.route == cli::Route::agents ? "agents" : "conversations", otid_});
+                           opts_.conversation, endpoint_name(), otid_});
+    }
+
+    // The start line's "endpoint": the Letta route, or the dialect.
+    std::string_view endpoint_name() const {
+        switch (opts_.api) {
+            case cli::Api::openai:
+                return "openai";
+            case cli::Api::simple:
+                return "simple";
+            case cli::Api::sse:
+                return "sse";
+            case cli::Api::letta:
+                break;
+        }
+        return opts_.route == cli::Route::agents ? "agents" : "conversations";
     }
 
     bool stderr_color() const {
@@ -256,7 +290,8 @@ class Invocation {
                         recorder_ ? &*recorder_ : nullptr,
                         cancel_,
                         endpoint_,
-                        otid_};
+                        otid_,
+                        decoder_->ends_at_eof()};
         return run_turn(transport, agent_id, parts);
     }
 
@@ -359,7 +394,7 @@ class Invocation {
     protocol::Endpoint endpoint_;
     std::string otid_;
     transport::CancelToken cancel_;
-    protocol::LettaDecoder decoder_;
+    std::unique_ptr<protocol::Decoder> decoder_;
 
     output::FdWriter out_writer_{context_.out_fd, signal_};
     output::CountingWriter counted_{out_writer_, [this](std::uint64_t bytes) {

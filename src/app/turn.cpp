@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <random>
 
+#include "protocol/dialects.hpp"
 #include "session/exchange.hpp"
 #include "session/fetch.hpp"
 #include "session/retry.hpp"
@@ -23,6 +24,22 @@ class Turn {
     std::int64_t max_time_deadline() const {
         return p_.opts.max_time_ms > 0 ? p_.start_ns + std::int64_t{p_.opts.max_time_ms} * 1'000'000
                                        : -1;
+    }
+
+    // The turn's request in the chosen dialect.
+    protocol::HttpCall first_call(const protocol::MessageRequest& message) const {
+        const cli::Options& o = p_.opts;
+        switch (o.api) {
+            case cli::Api::openai:
+                return protocol::openai_chat(o.model.empty() ? o.agent : o.model, o.prompt, o.url);
+            case cli::Api::simple:
+                return protocol::simple_message(o.url, message.agent_id, o.prompt);
+            case cli::Api::sse:
+                return protocol::raw_sse(o.url, o.has_data, o.data);
+            case cli::Api::letta:
+                break;
+        }
+        return protocol::send_message(message);
     }
 
     // One transfer of the turn through the chain: the message, a retry of it, or a resume.
@@ -97,7 +114,9 @@ class Turn {
         message.conversation_id = p_.opts.conversation;
         message.prompt = p_.opts.prompt;
         message.otid = p_.otid;  // the same on every re-POST: the server can tell it is one turn
-        message.background = p_.opts.background != cli::Background::off;
+        // Background mode (and so resume) is Letta's; the other dialects cannot re-attach.
+        message.background =
+            p_.opts.api == cli::Api::letta && p_.opts.background != cli::Background::off;
 
         session::RetryPolicy policy;
         policy.retries = p_.opts.retries;
@@ -106,15 +125,15 @@ class Turn {
         state.started_ns = p_.clock.now_ns();
         state.background = message.background;
         session::Attempt& attempt = p_.chain.attempt();
+        attempt.eof_is_end = p_.eof_is_end;
         std::minstd_rand jitter(static_cast<unsigned>(p_.clock.now_ns()) ^ ::getpid());
         session::Decision next;  // what the previous attempt asked for: first, a new message
         for (;;) {
             const bool resume = next.kind == session::Decision::Kind::resume;
-            auto request =
-                session::make_request(p_.endpoint,
-                                      resume ? protocol::resume_run(attempt.run_id, next.after_seq)
-                                             : protocol::send_message(message),
-                                      true);
+            auto request = session::make_request(
+                p_.endpoint,
+                resume ? protocol::resume_run(attempt.run_id, next.after_seq) : first_call(message),
+                true);
             request.cancel = &p_.cancel;
             transfer(transport, request, !resume);
             if (p_.cancel.cancelled() && attempt.cancelled_by == 0)

@@ -35,6 +35,7 @@ struct TurnParts {
     transport::CancelToken& cancel;
     const protocol::Endpoint& endpoint;
     const std::string& otid;
+    bool eof_is_end;  // the dialect's stream ends by closing (Decoder::ends_at_eof)
 };
 
 session::Outcome run_turn(transport::Transport& transport, const std::string& agent_id,

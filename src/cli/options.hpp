@@ -12,9 +12,15 @@ enum class Route : unsigned char { conversations, agents };
 enum class MetricsFormat : unsigned char { none, text, json };
 enum class Gzip : unsigned char { none, stream, members };
 enum class Background : unsigned char { automatic, on, off };
+enum class Api : unsigned char { letta, openai, simple, sse };
 
 struct Options {
     // What to talk to.
+    Api api = Api::letta;  // the wire dialect
+    std::string url;       // --url: the full endpoint (simple, sse; openai: instead of the path)
+    std::string data;      // --data: the request body (sse: then a POST); from @FILE already read
+    bool has_data = false;
+    std::string model;  // --model: the OpenAI "model" (default: the agent, as given)
     std::string agent;  // "agent-<uuid4>" (lower-cased) or a name to look up; may be empty with
                         // --conversation
     std::string conversation;  // empty: the agent's default conversation

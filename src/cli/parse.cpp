@@ -103,6 +103,18 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
     // and the completion scripts.
     value_option(app, "--endpoint", "Message route (default: conversations)",
                  "conversations|agents", target);
+    value_option(app, "--api",
+                 "Wire dialect: letta (default), openai (chat completions),\n"
+                 "simple (the tutorial's proxy), sse (any event stream)",
+                 "letta|openai|simple|sse", target);
+    value_option(app, "--model", "The model to ask for with --api openai (default: the agent)",
+                 "NAME", target);
+    value_option(app, "--url",
+                 "The full endpoint URL (--api simple, sse; openai: instead\n"
+                 "of BASE/v1/chat/completions)",
+                 "URL", target);
+    value_option(app, "--data", "Request body for --api sse (then a POST); @FILE reads FILE",
+                 "BODY|@FILE", target);
 
     const char* server = "Server";
     value_option(app, "--base-url",
@@ -297,6 +309,10 @@ struct Binding {
 };
 constexpr Binding kBindings[] = {
     {"--agent", &RawOptions::agent},
+    {"--api", &RawOptions::api},
+    {"--model", &RawOptions::model},
+    {"--url", &RawOptions::url},
+    {"--data", &RawOptions::data},
     {"--conversation", &RawOptions::conversation},
     {"--endpoint", &RawOptions::endpoint},
     {"--base-url", &RawOptions::base_url},

@@ -35,6 +35,10 @@ Environment system_environment(const volatile std::sig_atomic_t* stop = nullptr)
 struct RawOptions {
     std::optional<std::string> prompt;  // positional
     std::optional<std::string> agent;
+    std::optional<std::string> api;
+    std::optional<std::string> url;
+    std::optional<std::string> data;
+    std::optional<std::string> model;
     std::optional<std::string> conversation;
     std::optional<std::string> base_url;
     std::optional<std::string> api_key_file;

@@ -88,12 +88,21 @@ std::string normalize_base_url(std::string_view url, const std::string& source) 
            std::string(url.substr(p.scheme.size(), head - p.scheme.size())) + std::string(path);
 }
 
+// A variable that is set and not blank (an empty one counts as unset, as most tools read them).
+std::optional<std::string> given(const Environment& env, const char* name) {
+    auto v = env.getenv(name);
+    if (!v || trim(*v).empty()) return std::nullopt;
+    return std::string(trim(*v));
+}
+
 void resolve_base_url(const RawOptions& raw, const Environment& env, Options& o) {
     if (raw.base_url) {
         o.base_url = normalize_base_url(trim(*raw.base_url), "--base-url");
-    } else if (auto v = env.getenv("LETTA_BASE_URL"); v && !trim(*v).empty()) {
-        // An empty LETTA_BASE_URL counts as unset, as most tools read their variables.
-        o.base_url = normalize_base_url(trim(*v), "LETTA_BASE_URL");
+    } else if (auto v = given(env, "LETTA_BASE_URL")) {
+        o.base_url = normalize_base_url(*v, "LETTA_BASE_URL");
+    } else if (auto w = o.api == Api::openai ? given(env, "OPENAI_BASE_URL") : std::nullopt) {
+        // With --api openai, the OpenAI convention's variable, when ours is not set.
+        o.base_url = normalize_base_url(*w, "OPENAI_BASE_URL");
     } else {
         o.base_url = default_base_url;
     }
@@ -112,12 +121,15 @@ void resolve_api_key(const RawOptions& raw, const Environment& env, Options& o) 
                              "put the API key (sk-let-...) in that file"};
     } else if (auto v = env.getenv("LETTA_API_KEY")) {
         o.api_key = std::string(trim(*v));
+    } else if (auto w = o.api == Api::openai ? env.getenv("OPENAI_API_KEY") : std::nullopt) {
+        o.api_key = std::string(trim(*w));
     }
     if (has_control(o.api_key) || o.api_key.find(' ') != std::string::npos)
         throw UsageError{ExitStatus::auth, "the API key contains spaces or control characters",
                          "check LETTA_API_KEY or the --api-key-file contents"};
     // An Authorization header of the user's own (-H, LETTA_CUSTOM_HEADERS) is a key too.
-    if (o.api_key.empty() && o.base_url == default_base_url && !has_header(o, "Authorization"))
+    if (o.api == Api::letta && o.api_key.empty() && o.base_url == default_base_url &&
+        !has_header(o, "Authorization"))
         throw UsageError{ExitStatus::auth, "no API key for " + util::redact_url(o.base_url),
                          "set LETTA_API_KEY or use --api-key-file FILE"};
 }
@@ -214,6 +226,8 @@ void reject_empty_values(const RawOptions& raw) {
                   "to use LETTA_API_KEY");
     require_value(raw.metrics_file, "--metrics-file",
                   "give a path for the JSON report, or leave --metrics-file out");
+    require_value(raw.model, "--model", "give the model's name, or leave --model out");
+    require_value(raw.url, "--url", "give the endpoint's full http:// or https:// URL");
 }
 
 // Letta ids are lower case, but one copied in upper case is still an id, not a name to look up.
@@ -224,6 +238,60 @@ std::string normalize_agent(std::string agent) {
         util::is_uuid4(s.substr(prefix.size())))
         return util::ascii_lowercase(agent);
     return agent;
+}
+
+// --api and what goes with it. Flags that make no sense for the dialect are errors naming the
+// conflict, never silently ignored.
+void resolve_api(const RawOptions& raw, const Environment& env, Options& o) {
+    const std::string api = raw.api.value_or("letta");
+    if (api == "letta")
+        o.api = Api::letta;
+    else if (api == "openai")
+        o.api = Api::openai;
+    else if (api == "simple")
+        o.api = Api::simple;
+    else if (api == "sse")
+        o.api = Api::sse;
+    else
+        throw UsageError{ExitStatus::usage, "invalid --api '" + api + "'",
+                         "use --api letta (the default), openai, simple or sse"};
+    auto conflict = [&](bool bad, const std::string& flag) {
+        if (bad)
+            throw UsageError{ExitStatus::usage, flag + " makes no sense with --api " + api,
+                             "leave " + flag + " out, or use another --api"};
+    };
+    conflict(o.api != Api::letta && raw.endpoint.has_value(), "--endpoint");
+    conflict(o.api != Api::letta && raw.conversation.has_value(), "--conversation");
+    conflict(o.api != Api::letta && raw.project_id.has_value(), "--project-id");
+    conflict(o.api != Api::letta && raw.background.has_value(), "--background");
+    conflict(o.api != Api::openai && raw.model.has_value(), "--model");
+    conflict(o.api != Api::sse && raw.data.has_value(), "--data");
+    conflict(o.api == Api::letta && raw.url.has_value(), "--url");
+    conflict(o.api == Api::sse && raw.agent.has_value(), "--agent");
+    if (raw.model) o.model = std::string(trim(*raw.model));
+    if (raw.url) {
+        o.url = std::string(trim(*raw.url));
+        const util::UrlParts p = util::split_url(o.url);
+        if (!(util::iequals(p.scheme, "http") || util::iequals(p.scheme, "https")) ||
+            p.host.empty() || has_control(o.url) || o.url.find(' ') != std::string::npos)
+            throw UsageError{ExitStatus::usage, "invalid --url '" + util::redact_url(o.url) + "'",
+                             "give the endpoint's full http:// or https:// URL"};
+    }
+    if ((o.api == Api::simple || o.api == Api::sse) && o.url.empty())
+        throw UsageError{ExitStatus::usage, "--api " + api + " needs --url",
+                         "give the endpoint's full URL, e.g. --url http://localhost:8000/chat"};
+    if (raw.data) {
+        o.has_data = true;
+        const std::string& d = *raw.data;
+        if (d.starts_with("@")) {
+            std::string error;
+            if (!env.read_file(d.substr(1), o.data, error))
+                throw UsageError{ExitStatus::usage, "cannot read --data " + d + ": " + error,
+                                 "give a readable file after '@', or the body itself"};
+        } else {
+            o.data = d;
+        }
+    }
 }
 
 void resolve_target(const RawOptions& raw, Options& o) {
@@ -241,9 +309,13 @@ void resolve_target(const RawOptions& raw, Options& o) {
         if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.'))
             throw UsageError{ExitStatus::usage, "invalid --conversation '" + o.conversation + "'",
                              "conversation ids look like conv-<uuid>"};
+    if (o.api == Api::sse) return;  // any event stream: no agent
+    if (o.api == Api::openai && o.agent.empty() && !o.model.empty()) return;
     if (o.agent.empty() && o.conversation.empty())
         throw UsageError{ExitStatus::usage, "no agent given",
-                         "use -a/--agent with an agent id (agent-<uuid>) or name"};
+                         o.api == Api::openai
+                             ? "use -a/--agent NAME|ID (sent as the model) or --model NAME"
+                             : "use -a/--agent with an agent id (agent-<uuid>) or name"};
     if (o.route == Route::agents && !o.conversation.empty())
         throw UsageError{ExitStatus::usage, "--conversation needs --endpoint conversations",
                          "drop --endpoint agents, or drop --conversation"};
@@ -357,6 +429,12 @@ void require_text(const std::string& prompt, bool from_stdin) {
 }
 
 void resolve_prompt(const RawOptions& raw, const Environment& env, Options& o) {
+    if (o.api == Api::sse) {  // any event stream: what is sent is --data, if anything
+        if (raw.prompt)
+            throw UsageError{ExitStatus::usage, "--api sse sends no prompt",
+                             "give the request body with --data BODY|@FILE, or leave PROMPT out"};
+        return;
+    }
     const bool dash = raw.prompt && *raw.prompt == "-";
     if (dash && raw.no_stdin)
         throw UsageError{ExitStatus::usage,
@@ -450,6 +528,7 @@ ParseResult resolve(const RawOptions& raw, const Environment& env) {
         if (raw.verbose && raw.quiet)
             throw UsageError{ExitStatus::usage, "--verbose and --quiet contradict each other",
                              "use one of them"};
+        resolve_api(raw, env, o);
         resolve_target(raw, o);
         resolve_sizes(raw, o);
         resolve_shaping(raw, o);

@@ -244,7 +244,8 @@ HttpCall list_agents_by_name(std::string_view name, int limit) {
     return {"GET",
             "/v1/agents/?name=" + url_encode(name) + "&limit=" + std::to_string(limit),
             {},
-            true};
+            true,
+            {}};
 }
 
 HttpCall send_message(const MessageRequest& request) {

@@ -21,6 +21,7 @@ struct HttpCall {
     std::string path;  // path and query, starting with "/v1/"
     std::string body;  // JSON, empty for GET
     bool send_user_agent = true;
+    std::string url;  // when set, the whole URL, instead of the base URL and `path`
 };
 
 // Connection-wide settings every call carries.

@@ -46,6 +46,7 @@ struct Attempt {
     bool saw_error = false;  // the first error event is the cause; later ones are echoes
     std::string error_type, error_message, error_detail;
     bool saw_done = false;
+    bool eof_is_end = false;      // the dialect ends its stream by closing it (set by app/)
     bool output_started = false;  // assistant content arrived
     std::uint64_t events = 0;
     std::uint64_t malformed = 0;

@@ -36,7 +36,7 @@ transport::Request make_request(const protocol::Endpoint& endpoint, const protoc
                                 bool sse) {
     transport::Request r;
     r.method = call.method;
-    r.url = endpoint.base_url + call.path;
+    r.url = call.url.empty() ? endpoint.base_url + call.path : call.url;
     r.headers = protocol::common_headers(endpoint, !call.body.empty(), sse);
     r.body = call.body;
     r.send_user_agent = call.send_user_agent;

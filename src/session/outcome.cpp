@@ -71,7 +71,10 @@ Outcome from_http_status(long status, const protocol::ApiError& error, std::stri
         o.hint = "the API key may not have access to this agent or project (--project-id)";
     } else if (status == 404) {
         o.status = ExitStatus::not_found;
-        o.hint = "check --agent, --conversation and --base-url";
+        o.hint = error.error_type == "model_not_found"
+                     ? "check --agent or --model: the server has no such model (GET /v1/models "
+                       "lists them)"
+                     : "check --agent, --conversation and --base-url";
     } else if (status == 402 || status == 429 || status == 409) {
         o.status = ExitStatus::rate_limited;
         if (error.quota)
@@ -116,6 +119,9 @@ Outcome interrupted_by(int signal) {
 
 ExitStatus status_for_stop_reason(std::string_view r) noexcept {
     if (r == "end_turn" || r == "tool_rule") return ExitStatus::ok;
+    // OpenAI finish reasons (--api openai): a whole answer, or one that asks for tools.
+    if (r == "stop" || r == "tool_calls" || r == "function_call") return ExitStatus::ok;
+    if (r == "length") return ExitStatus::stopped;  // cut at the token limit
     if (r == "max_steps" || r == "requires_approval" || r == "cancelled")
         return ExitStatus::stopped;
     if (r == "insufficient_credits") return ExitStatus::rate_limited;
@@ -153,6 +159,8 @@ Outcome stream_outcome(const Attempt& a) {
         Outcome o{st, "the run stopped: " + a.stop_reason + run, {}, true};
         if (a.stop_reason == "max_steps")
             o.hint = "the agent hit its step limit";
+        else if (a.stop_reason == "length")
+            o.hint = "the model hit its token limit";
         else if (a.stop_reason == "requires_approval")
             o.hint = "a tool call is waiting for approval";
         else if (a.stop_reason == "cancelled")
@@ -162,6 +170,8 @@ Outcome stream_outcome(const Attempt& a) {
         return o;
     }
     if (a.saw_done) return {};
+    // A dialect whose stream simply ends (any SSE endpoint): the end of the response is the end.
+    if (a.eof_is_end && a.failure == transport::Failure::none) return {};
     if (a.body_bytes == 0 && a.failure == transport::Failure::none)
         return {ExitStatus::network, "the event stream was empty: it ended before any event",
                 "the server closed the stream at once: check --base-url, and the server's logs"};

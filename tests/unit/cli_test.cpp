@@ -407,6 +407,10 @@ TEST_CASE("an empty value is the value, never the next word", "[cli]") {
         {"--retries", "invalid --retries ''"},
         {"--retry-max-time", "invalid --retry-max-time ''"},
         {"--background", "invalid --background ''"},
+        {"--api", "invalid --api ''"},
+        {"--model", "--model is empty"},
+        {"--url", "--url is empty"},
+        {"--data", "--data makes no sense with --api letta"},
     };
     for (const auto& [flag, message] : rejected) {
         INFO(flag);
@@ -476,7 +480,11 @@ TEST_CASE("every option that takes a value is tested empty", "[cli]") {
                                           "--max-time",
                                           "--retries",
                                           "--retry-max-time",
-                                          "--background"};
+                                          "--background",
+                                          "--api",
+                                          "--model",
+                                          "--url",
+                                          "--data"};
     const std::regex with_value(R"((--[a-z][a-z0-9-]*)(\[=| [^ ]))");
     std::set<std::string> seen;  // a description may name another option ("--throttle (...)")
     for (std::sregex_iterator it(help.begin(), help.end(), with_value), end; it != end; ++it) {
@@ -799,4 +807,79 @@ TEST_CASE("reliability: timeouts, retries, --background and --no-cancel", "[cli]
     CHECK(error({"--max-time", "1e9"}) == "invalid --max-time '1e9'");
     CHECK(error({"--connect-timeout", "0"}) == "invalid --connect-timeout '0'");
     CHECK(error({"--background", "maybe"}) == "invalid --background 'maybe'");
+}
+
+TEST_CASE("dialects: --api, --model, --url, --data and what conflicts with them", "[cli]") {
+    FakeEnv f;
+    auto parse = [&](std::vector<std::string> args) { return f.parse(args); };
+    auto r = parse({"--api", "openai", "-a", "fakebot", "hi"});
+    REQUIRE(r.action == Action::run);
+    CHECK(r.options.api == cli::Api::openai);
+    CHECK(r.options.agent == "fakebot");
+    r = parse({"--api", "openai", "--model", "qwen", "hi"});  // no agent: the model is enough
+    REQUIRE(r.action == Action::run);
+    CHECK(r.options.model == "qwen");
+    r = parse({"--api", "simple", "--url", "http://localhost:8000/chat", "-a", "x", "hi"});
+    REQUIRE(r.action == Action::run);
+    CHECK(r.options.url == "http://localhost:8000/chat");
+    r = parse(
+        {"--api", "sse", "--url", "http://localhost:8000/events?x=1"});  // no prompt, no agent
+    REQUIRE(r.action == Action::run);
+    CHECK(r.options.prompt.empty());
+    CHECK_FALSE(r.options.has_data);
+    f.files["/tmp/body.json"] = R"({"q":1})";
+    r = parse({"--api", "sse", "--url", "http://h/e", "--data", "@/tmp/body.json"});
+    REQUIRE(r.action == Action::run);
+    CHECK(r.options.has_data);
+    CHECK(r.options.data == R"({"q":1})");
+
+    auto error = [&](std::vector<std::string> args) {
+        auto e = f.parse(args);
+        CHECK(e.exit_code == 2);
+        CHECK_FALSE(e.hint.empty());
+        return e.text;
+    };
+    CHECK(error({"--api", "grpc", "-a", "x", "hi"}) == "invalid --api 'grpc'");
+    CHECK(error({"--api", "openai", "--endpoint", "agents", "-a", "x", "hi"}) ==
+          "--endpoint makes no sense with --api openai");
+    CHECK(error({"--api", "openai", "--conversation", "conv-1", "-a", "x", "hi"}) ==
+          "--conversation makes no sense with --api openai");
+    CHECK(error({"--data", "x", "-a", kAgent, "hi"}) == "--data makes no sense with --api letta");
+    CHECK(error({"--model", "m", "-a", kAgent, "hi"}) == "--model makes no sense with --api letta");
+    CHECK(error({"--url", "http://h/", "-a", kAgent, "hi"}) ==
+          "--url makes no sense with --api letta");
+    CHECK(error({"--api", "simple", "-a", "x", "hi"}) == "--api simple needs --url");
+    CHECK(error({"--api", "sse"}) == "--api sse needs --url");
+    CHECK(error({"--api", "sse", "--url", "http://h/e", "hi"}) == "--api sse sends no prompt");
+    CHECK(error({"--api", "sse", "--url", "http://h/e", "-a", "x"}) ==
+          "--agent makes no sense with --api sse");
+    CHECK(error({"--api", "sse", "--url", "ftp://h/e"}) == "invalid --url 'ftp://h/e'");
+    CHECK(error({"--api", "openai", "hi"}) == "no agent given");
+}
+
+TEST_CASE("flag --api openai reads OPENAI_API_KEY and OPENAI_BASE_URL after ours", "[cli]") {
+    FakeEnv f;
+    f.vars.erase("LETTA_API_KEY");
+    f.vars["OPENAI_API_KEY"] = "sk-openai";
+    f.vars["OPENAI_BASE_URL"] = "http://localhost:8080/v1";
+    auto r = f.parse({"--api", "openai", "-a", "m", "hi"});
+    REQUIRE(r.action == Action::run);
+    CHECK(r.options.api_key == "sk-openai");
+    CHECK(r.options.base_url == "http://localhost:8080");  // /v1 is added back with the path
+    f.vars["LETTA_API_KEY"] = "sk-letta";
+    f.vars["LETTA_BASE_URL"] = "http://letta.local";
+    r = f.parse({"--api", "openai", "-a", "m", "hi"});
+    REQUIRE(r.action == Action::run);
+    CHECK(r.options.api_key == "sk-letta");
+    CHECK(r.options.base_url == "http://letta.local");
+    // The letta dialect never reads them.
+    f.vars.erase("LETTA_API_KEY");
+    f.vars.erase("LETTA_BASE_URL");
+    auto letta = f.parse({"-a", kAgent, "hi"});
+    CHECK(letta.exit_code == 3);  // no key for Letta Cloud
+    // Without any key, a self-hosted OpenAI-compatible server needs none.
+    f.vars.erase("OPENAI_API_KEY");
+    r = f.parse({"--api", "openai", "-a", "m", "hi"});
+    REQUIRE(r.action == Action::run);
+    CHECK(r.options.api_key.empty());
 }
