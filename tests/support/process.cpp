@@ -224,7 +224,9 @@ ProcessResult run_process(const ProcessSpec& spec) {
     char buf[65536];
     for (;;) {
         double now = ms_since(t0);
-        if (!reaped && ::waitpid(pid, &status, WNOHANG) == pid) {
+        rusage usage{};
+        if (!reaped && ::wait4(pid, &status, WNOHANG, &usage) == pid) {
+            r.max_rss_kb = usage.ru_maxrss;
             reaped = true;
             reaped_at = now;
             r.elapsed_ms = now;
@@ -293,7 +295,9 @@ ProcessResult run_process(const ProcessSpec& spec) {
     if (!reaped) {
         ::kill(-pid, SIGKILL);
         ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
+        rusage usage{};
+        ::wait4(pid, &status, 0, &usage);
+        r.max_rss_kb = usage.ru_maxrss;
         r.elapsed_ms = ms_since(t0);
     }
     for (int* fd : {&out_fd, &err_fd, &in_fd, &master, &pidfd})

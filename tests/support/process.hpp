@@ -63,6 +63,7 @@ struct ProcessResult {
     bool signal_sent = false;
     double signal_sent_ms = -1;
     double elapsed_ms = 0;
+    long max_rss_kb = 0;               // the child's peak resident memory (wait4's ru_maxrss)
     std::vector<OutChunk> out_chunks;  // one entry per read() from the stdout pipe
     std::string spawn_error;           // non-empty if the program could not be started
 
