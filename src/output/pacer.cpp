@@ -73,16 +73,15 @@ Pacer::Pacer(stream::Sink& next, const util::Clock& clock, PacerConfig config)
       refilled_ns_(clock.now_ns()) {}
 
 void Pacer::on_event(const stream::Event& e) {
-    const std::int64_t now = clock_.now_ns();
     const bool throttled = config_.rate_per_s > 0 && e.kind == stream::Kind::content;
     if (throttled || !queue_.empty()) {
         if (e.kind == stream::Kind::content && e.text.empty()) return;
         queue_.emplace_back(e);
         backlog_ += queue_.back().bytes();
-        pump(now, false);
+        pump(clock_.now_ns(), false);
         return;
     }
-    released(e);
+    released(e);  // the clock is read only when needed: it is the hot path of --coalesce
 }
 
 void Pacer::on_flush() {
@@ -192,16 +191,16 @@ void Pacer::hold_change(std::int64_t now) {
 
 void Pacer::released(const stream::Event& e) {
     if (!coalescing(config_)) return next_.on_event(e);
-    if (e.kind == stream::Kind::content) return gather(e, clock_.now_ns());
+    if (e.kind == stream::Kind::content) return gather(e);
     // Anything else first lets out the text before it. A skipped event writes nothing: no cut.
     if (e.kind != stream::Kind::malformed) emit_pending(true);
     next_.on_event(e);
 }
 
-void Pacer::gather(const stream::Event& e, std::int64_t now) {
+void Pacer::gather(const stream::Event& e) {
     if (e.text.empty()) return;
     if (pending_.empty()) {
-        pending_since_ns_ = now;
+        pending_since_ns_ = config_.coalesce_ms > 0 ? clock_.now_ns() : 0;
         pending_message_id_.assign(e.message_id);
         pending_otid_.assign(e.otid);
         pending_run_id_.assign(e.run_id);
@@ -227,7 +226,7 @@ void Pacer::emit_pending(bool whole) {
     chunk.seq_id = pending_seq_id_;
     next_.on_event(chunk);
     pending_.erase(0, cut);
-    if (!pending_.empty()) pending_since_ns_ = clock_.now_ns();
+    if (!pending_.empty() && config_.coalesce_ms > 0) pending_since_ns_ = clock_.now_ns();
 }
 
 }  // namespace letta_stream::output

@@ -73,7 +73,7 @@ class Pacer final : public stream::Sink {
     void hold_change(std::int64_t now);
     // Released events go through the coalescer.
     void released(const stream::Event& event);
-    void gather(const stream::Event& content, std::int64_t now);
+    void gather(const stream::Event& content);
     void emit_pending(bool whole);
 
     stream::Sink& next_;
