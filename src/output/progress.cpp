@@ -55,9 +55,8 @@ void Progress::on_event(const stream::Event& event) {
     if (stopped_) return;
     switch (event.kind) {
         case Kind::status:  // "thinking", or "retrying in 2.0 s (1/2)"
-            set_phase(std::string(event.name == "retrying" && !event.text.empty()
-                                      ? "retrying: " + std::string(event.text)
-                                      : std::string(event.name)));
+            set_phase(std::string(event.name == "retrying" && !event.text.empty() ? event.text
+                                                                                  : event.name));
             return;
         case Kind::ping:
         case Kind::malformed:

@@ -291,3 +291,18 @@ TEST_CASE("a reader that goes away cancels the run, then exit 0 quietly", "[e2e]
     REQUIRE(cancels.size() == 1);
     CHECK(contains(cancels[0].body, "run-"));
 }
+
+TEST_CASE("a run that can no longer be re-attached ends with exit 7 and its run id",
+          "[e2e][reliability]") {
+    ls_test::FakeServer server(scenario(
+        R"({"generate":{"text":"one two three four five six","run_id":"run-gone","background":true},"close_after_bytes":1200,"coalesce":false})",
+        R"("resume":{"status":410,"body_json":{"detail":"EXPIRED: Run was created more than 3 hours ago, and is now expired."}})"));
+    auto r = run(&server, {"-a", kAgentId, "hi"});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 7);
+    CHECK(contains(r.err, "run run-gone can no longer be re-attached: HTTP 410"));
+    CHECK(contains(r.err, "GET /v1/runs/run-gone/messages"));
+    CHECK_FALSE(r.out.empty());  // what arrived stays
+    CHECK(message_posts(server).size() == 1);
+    CHECK(paths(server, "/v1/runs/run-gone/stream").size() == 1);  // refused for good: once
+}

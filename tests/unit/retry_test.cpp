@@ -121,6 +121,20 @@ TEST_CASE("a broken stream: background runs resume from the last seq_id, others 
     const Decision idle = session::decide(silent, state(), p, 0.5);
     CHECK(idle.kind == Kind::resume);
     CHECK(idle.reason == "the stream went silent");
+    // A re-attach refused for good (expired, unknown, not background) is not tried again; a
+    // server error on it is.
+    for (long status : {400L, 404L, 410L}) {
+        Attempt gone = dropped(41);
+        gone.failure = transport::Failure::none;
+        gone.body = Attempt::Body::error_body;
+        gone.http_status = status;
+        CHECK(session::decide(gone, state(1), p, 0.5).kind == Kind::give_up);
+    }
+    Attempt busy = dropped(41);
+    busy.failure = transport::Failure::none;
+    busy.body = Attempt::Body::error_body;
+    busy.http_status = 503;
+    CHECK(session::decide(busy, state(1), p, 0.5).kind == Kind::resume);
     // Resumes count against --retries.
     CHECK(session::decide(dropped(41), state(2), p, 0.5).kind == Kind::give_up);
 }
