@@ -306,3 +306,25 @@ TEST_CASE("a run that can no longer be re-attached ends with exit 7 and its run 
     CHECK(message_posts(server).size() == 1);
     CHECK(paths(server, "/v1/runs/run-gone/stream").size() == 1);  // refused for good: once
 }
+
+TEST_CASE("flag --background auto falls back to the foreground when the server cannot; on: error",
+          "[e2e][reliability]") {
+    const std::string refused =
+        R"({"status":503,"body_json":{"detail":"Background streaming requires Redis to be running."}})";
+    ls_test::FakeServer server(answers(refused + R"(,{"generate":{"text":"ok"}})"));
+    auto r = run(&server, {"-a", kAgentId, "hi"});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "ok\n");
+    CHECK(contains(r.err, "warning: the server cannot run the turn in the background"));
+    const auto posts = message_posts(server);
+    REQUIRE(posts.size() == 2);
+    CHECK(posts[0].json_body()["background"].GetBool());
+    CHECK_FALSE(posts[1].json_body().HasMember("background"));
+
+    ls_test::FakeServer strict(answers(refused));
+    auto on = run(&strict, {"--background", "on", "-a", kAgentId, "hi"});
+    CHECK(on.exit_code == 8);
+    CHECK(contains(on.err, "the server cannot run the turn in the background"));
+    CHECK(message_posts(strict).size() == 1);
+}

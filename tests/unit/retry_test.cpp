@@ -163,3 +163,16 @@ TEST_CASE("ended turns, signals, output failures and our own limits are never re
     all_time.timeout = Attempt::Timeout::max_time;
     CHECK(session::decide(all_time, state(), p, 0.5).kind == Kind::give_up);
 }
+
+TEST_CASE("Retry-After: seconds, an HTTP date, retry-after-ms; garbage is absent", "[retry]") {
+    using session::parse_retry_after_ms;
+    const std::time_t now = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
+    CHECK(parse_retry_after_ms("7", "", now) == 7000);
+    CHECK(parse_retry_after_ms(" 0 ", "", now) == 0);
+    CHECK(parse_retry_after_ms("", "1500", now) == 1500);
+    CHECK(parse_retry_after_ms("7", "250", now) == 250);  // the finer one wins
+    CHECK(parse_retry_after_ms("Sun, 06 Nov 1994 08:49:47 GMT", "", now) == 10'000);
+    CHECK(parse_retry_after_ms("Sun, 06 Nov 1994 08:49:30 GMT", "", now) == 0);  // past: now
+    for (const char* bad : {"", "soon", "-3", "1.5", "Sun, 06 Nov 1994 08:49:47 PST", "Sun, 99"})
+        CHECK(parse_retry_after_ms(bad, "", now) == -1);
+}
