@@ -1,6 +1,5 @@
 #include "output/progress.hpp"
 
-#include <algorithm>
 #include <cstdio>
 
 namespace letta_stream::output {
@@ -42,12 +41,6 @@ std::int64_t Progress::next_tick_ns() const {
     if (stopped_) return -1;
     return drawn_ ? last_draw_ns_ + std::int64_t{kRedrawMs} * 1'000'000
                   : start_ns_ + std::int64_t{kFirstDrawMs} * 1'000'000;
-}
-
-int Progress::next_tick_ms() const {
-    if (stopped_) return -1;
-    const std::int64_t left = next_tick_ns() - clock_.now_ns();
-    return static_cast<int>(std::max<std::int64_t>(0, left / 1'000'000) + 1);
 }
 
 void Progress::on_event(const stream::Event& event) {

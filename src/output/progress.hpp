@@ -40,8 +40,6 @@ class Progress final : public stream::Sink {
     bool active() const noexcept { return !stopped_; }
     // When the next redraw is due (clock ns), for the event loop's wait; -1 once stopped.
     std::int64_t next_tick_ns() const;
-    // The same in milliseconds from now (rounded up); -1 once stopped.
-    int next_tick_ms() const;
 
     // The stream: a status names the phase; hidden reasoning or tool steps name it too; anything
     // the user sees means nothing may be drawn over it any more.

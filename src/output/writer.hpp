@@ -62,7 +62,6 @@ class CountingWriter final : public Writer {
         const WriteResult r = next_.write(bytes);
         if (r.ok() && !bytes.empty()) {
             bytes_ += bytes.size();
-            ++writes_;
             last_ = bytes.back();
             if (observer_) observer_(bytes.size());
         }
@@ -71,7 +70,6 @@ class CountingWriter final : public Writer {
     WriteResult finish() override { return next_.finish(); }
 
     std::uint64_t bytes() const noexcept { return bytes_; }
-    std::uint64_t writes() const noexcept { return writes_; }
     // Nothing written yet, or the last byte was a newline.
     bool at_line_start() const noexcept { return bytes_ == 0 || last_ == '\n'; }
 
@@ -79,7 +77,6 @@ class CountingWriter final : public Writer {
     Writer& next_;
     Observer observer_;
     std::uint64_t bytes_ = 0;
-    std::uint64_t writes_ = 0;
     char last_ = '\n';
 };
 

@@ -13,7 +13,6 @@ void Attempt::begin_next() {
     proxy.clear();
     got_head = false;
     body_bytes = 0;
-    done = false;
     body = Body::none;
     http_status = 0;
     media_type.clear();

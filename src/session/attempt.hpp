@@ -25,7 +25,6 @@ struct Attempt {
     std::string proxy;  // the proxy in use when the connection failed
     bool got_head = false;
     std::uint64_t body_bytes = 0;
-    bool done = false;  // the transfer is over
 
     // The response head and, when it was not an event stream, the body.
     enum class Body : unsigned char { none, event_stream, error_body };

@@ -127,7 +127,6 @@ std::int64_t Exchange::deadline_ns() const {
 }
 
 void Exchange::on_done(const transport::Result& result) {
-    a_.done = true;
     a_.failure = result.failure;
     a_.transport_message = result.message;
     a_.proxy = result.proxy;

@@ -17,14 +17,9 @@ class SeqFilter final : public Sink {
 
     // From now on, drop events with seq_id <= `seq` (-1: drop nothing).
     void skip_through(std::int64_t seq) noexcept { floor_ = seq; }
-    std::uint64_t dropped() const noexcept { return dropped_; }
 
     void on_event(const Event& e) override {
-        if (e.seq_id >= 0 && e.seq_id <= floor_) {
-            ++dropped_;
-            return;
-        }
-        next_.on_event(e);
+        if (e.seq_id < 0 || e.seq_id > floor_) next_.on_event(e);
     }
     void on_flush() override { next_.on_flush(); }
     void on_end() override { next_.on_end(); }
@@ -32,7 +27,6 @@ class SeqFilter final : public Sink {
   private:
     Sink& next_;
     std::int64_t floor_ = -1;
-    std::uint64_t dropped_ = 0;
 };
 
 }  // namespace letta_stream::stream

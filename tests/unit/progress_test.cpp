@@ -25,7 +25,7 @@ TEST_CASE("nothing is drawn for a fast reply", "[progress]") {
     progress.tick();
     progress.stop();
     CHECK(p.drain().empty());
-    CHECK(progress.next_tick_ms() == -1);
+    CHECK(progress.next_tick_ns() == -1);
 }
 
 TEST_CASE("drawn after the delay, redrawn in place, erased on stop", "[progress]") {
@@ -33,7 +33,8 @@ TEST_CASE("drawn after the delay, redrawn in place, erased on stop", "[progress]
     util::ManualClock clock;
     output::Stderr err(p.fds[1]);
     output::Progress progress(err, clock, "waiting for calc", false);
-    CHECK(progress.next_tick_ms() == output::Progress::kFirstDrawMs + 1);
+    CHECK(progress.next_tick_ns() ==
+          clock.now_ns() + std::int64_t{output::Progress::kFirstDrawMs} * 1'000'000);
     clock.advance_ms(300);
     progress.tick();
     CHECK(p.drain() == "\r\x1b[2Kletta-stream: waiting for calc connecting... 0.3 s");
