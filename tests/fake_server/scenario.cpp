@@ -68,6 +68,17 @@ class Obj {
         if (!x->IsNumber() || x->GetDouble() < 0) fail(key, "expected a number >= 0");
         return x->GetDouble();
     }
+    // A key that may also be null: null clears `out`, absent leaves it as it is.
+    void nullable_string(const char* key, std::optional<std::string>& out) {
+        const Value* x = get(key);
+        if (!x) return;
+        if (x->IsNull())
+            out.reset();
+        else if (x->IsString())
+            out = std::string(x->GetString(), x->GetStringLength());
+        else
+            fail(key, "expected a string or null");
+    }
     std::optional<std::string> string(const char* key) {
         const Value* x = get(key);
         if (!x) return std::nullopt;
@@ -101,16 +112,21 @@ ToolCallSpec parse_tool_call(const Value& v, const std::string& where) {
     return t;
 }
 
+// `text`, `tokens`, `repeat_events` and `reasoning`, the same for both generators.
+void parse_reply(Obj& o, ReplySpec& r, const std::string& default_text) {
+    r.text = o.string("text").value_or(default_text);
+    long long tokens = o.integer("tokens", -1, 1);
+    r.pieces = tokens > 0 ? split_exact(r.text, static_cast<size_t>(tokens)) : split_words(r.text);
+    r.repeat_events = o.integer("repeat_events", -1);
+    if (r.repeat_events > 0 && r.pieces.empty()) o.fail("repeat_events", "needs a non-empty text");
+    r.reasoning = o.string("reasoning").value_or("");
+    r.reasoning_pieces = split_words(r.reasoning);
+}
+
 GenSpec parse_generate(const Value& v, const std::string& where) {
     Obj o(v, where);
     GenSpec g;
-    g.text = o.string("text").value_or(default_reply_text());
-    long long tokens = o.integer("tokens", -1, 1);
-    g.pieces = tokens > 0 ? split_exact(g.text, static_cast<size_t>(tokens)) : split_words(g.text);
-    g.repeat_events = o.integer("repeat_events", -1);
-    if (g.repeat_events > 0 && g.pieces.empty()) o.fail("repeat_events", "needs a non-empty text");
-    g.reasoning = o.string("reasoning").value_or("");
-    g.reasoning_pieces = split_words(g.reasoning);
+    parse_reply(o, g, default_reply_text());
     g.run_id = o.string("run_id").value_or("");
     g.agent_id = o.string("agent_id").value_or("");
     if (const Value* b = o.get("background")) {
@@ -118,15 +134,7 @@ GenSpec parse_generate(const Value& v, const std::string& where) {
         g.background = b->GetBool();
     }
     g.initial_ping = o.boolean("initial_ping", true);
-    if (const Value* s = o.get("stop_reason")) {
-        if (s->IsNull()) {
-            g.stop_reason.reset();
-        } else if (s->IsString()) {
-            g.stop_reason = s->GetString();
-        } else {
-            o.fail("stop_reason", "expected a string or null");
-        }
-    }
+    o.nullable_string("stop_reason", g.stop_reason);
     g.usage = o.boolean("usage", true);
     g.done = o.boolean("done", true);
     g.error_midstream_after = o.integer("error_midstream_after", -1);
@@ -154,24 +162,10 @@ OpenAiSpec parse_openai(const Value& v, const std::string& where) {
     if (const Value* t = o.get("tool_call"))
         g.tool_call = parse_openai_tool_call(*t, where + ".tool_call");
     // A completion that calls a tool usually says nothing else.
-    g.text = o.string("text").value_or(g.tool_call ? "" : default_reply_text());
-    long long tokens = o.integer("tokens", -1, 1);
-    g.pieces = tokens > 0 ? split_exact(g.text, static_cast<size_t>(tokens)) : split_words(g.text);
-    g.repeat_events = o.integer("repeat_events", -1);
-    if (g.repeat_events > 0 && g.pieces.empty()) o.fail("repeat_events", "needs a non-empty text");
-    g.reasoning = o.string("reasoning").value_or("");
-    g.reasoning_pieces = split_words(g.reasoning);
+    parse_reply(o, g, g.tool_call ? "" : default_reply_text());
     g.usage = o.boolean("usage", false);
     if (g.tool_call) g.finish_reason = "tool_calls";
-    if (const Value* f = o.get("finish_reason")) {
-        if (f->IsNull()) {
-            g.finish_reason.reset();
-        } else if (f->IsString()) {
-            g.finish_reason = f->GetString();
-        } else {
-            o.fail("finish_reason", "expected a string or null");
-        }
-    }
+    o.nullable_string("finish_reason", g.finish_reason);
     g.done = o.boolean("done", true);
     g.error_after = o.integer("error_after", -1);
     g.model = o.string("model").value_or("");

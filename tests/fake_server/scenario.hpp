@@ -28,13 +28,17 @@ struct ToolCallSpec {
     std::string status = "success";
 };
 
-// `generate`: a synthetic Letta token stream.
-struct GenSpec {
+// What both generators stream: the reply's text and reasoning, split into deltas.
+struct ReplySpec {
     std::string text;                 // the reply (default: a paragraph on quantum computing)
-    std::vector<std::string> pieces;  // `text` split into token deltas (computed at load time)
-    long long repeat_events = -1;     // >= 0: exactly this many assistant events, cycling pieces
+    std::vector<std::string> pieces;  // `text` split into deltas (computed at load time)
+    long long repeat_events = -1;     // >= 0: exactly this many content events, cycling pieces
     std::string reasoning;
     std::vector<std::string> reasoning_pieces;
+};
+
+// `generate`: a synthetic Letta token stream.
+struct GenSpec : ReplySpec {
     std::string run_id;              // empty: a fresh "run-<uuid4>" per request
     std::string agent_id;            // empty: the agent of the request
     std::optional<bool> background;  // unset: the request body's "background" field
@@ -55,12 +59,8 @@ struct OpenAiToolCallSpec {
     std::vector<std::string> fragments;  // `arguments` in ~3 pieces (computed at load time)
 };
 
-struct OpenAiSpec {
-    std::string text;                 // the reply (default: as for generate; "" with a tool call)
-    std::vector<std::string> pieces;  // `text` split into content deltas (computed at load time)
-    long long repeat_events = -1;     // >= 0: exactly this many content chunks, cycling pieces
-    std::string reasoning;
-    std::vector<std::string> reasoning_pieces;
+// The text defaults as for generate, but to "" with a tool call.
+struct OpenAiSpec : ReplySpec {
     std::optional<OpenAiToolCallSpec> tool_call;
     bool usage = false;
     std::optional<std::string> finish_reason = "stop";  // nullopt: no finish chunk
