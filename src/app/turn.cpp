@@ -82,23 +82,22 @@ class Turn {
     // Says a retry or a resume on stderr, in -j output (a status line) and in the metrics.
     void announce(const session::Decision& d, int used) {
         char delay[32];
-        std::snprintf(delay, sizeof delay, "%.1f s", static_cast<double>(d.delay_ns) / 1e9);
-        const int left = p_.opts.retries - used;
+        std::snprintf(delay, sizeof delay, " in %.1f s", static_cast<double>(d.delay_ns) / 1e9);
         const bool resume = d.kind == session::Decision::Kind::resume;
+        const std::string count =
+            " (" + std::to_string(used) + "/" + std::to_string(p_.opts.retries) + ")";
+        const std::string wait = d.delay_ns > 0 ? delay : "";
         const std::string what =
             d.reason +
             (resume ? "; resuming the run after event " + std::to_string(d.after_seq)
                     : "; retrying") +
-            (d.delay_ns > 0 ? std::string(" in ") + delay : "") + " (" + std::to_string(used) +
-            "/" + std::to_string(p_.opts.retries) + ")";
-        p_.err.warning(what + (left > 0 ? "" : ", the last try"));
+            wait + count;
+        p_.err.warning(what + (used < p_.opts.retries ? "" : ", the last try"));
         stream::Event status;
         status.kind = stream::Kind::status;
         status.name = resume ? "resumed" : "retrying";
-        const std::string detail = resume ? d.reason
-                                          : d.reason + "; retrying in " + delay + " (" +
-                                                std::to_string(used) + "/" +
-                                                std::to_string(p_.opts.retries) + ")";
+        // "HTTP 503; retrying in 1.2 s (1/2)": the status detail, and the progress line's phase.
+        const std::string detail = resume ? d.reason : d.reason + "; retrying" + delay + count;
         status.text = detail;
         status.seq_id = resume ? d.after_seq : -1;
         p_.chain.input().on_event(status);
@@ -155,20 +154,14 @@ class Turn {
             next = session::decide(attempt, state, policy,
                                    std::uniform_real_distribution<double>(0, 1)(jitter));
             if (next.kind == session::Decision::Kind::give_up) {
-                if (resume && attempt.body == session::Attempt::Body::error_body &&
-                    (attempt.http_status == 400 || attempt.http_status == 404 ||
-                     attempt.http_status == 410))
-                    return lost_run(attempt);
+                if (resume && session::reattach_refused(attempt)) return lost_run(attempt);
                 break;
             }
             const std::int64_t wake = state.now_ns + next.delay_ns;
             if (max_time_deadline() >= 0 && wake >= max_time_deadline()) break;
             announce(next, ++state.used);
             transport.sleep_until(wake, &p_.cancel);
-            if (p_.cancel.cancelled()) {
-                attempt.cancelled_by = p_.cancel.reason();
-                break;
-            }
+            if (p_.cancel.cancelled()) break;  // noted below, with a signal during the drain
             p_.chain.restart();
         }
         drain_pacer(transport);

@@ -50,6 +50,11 @@ bool before_stream(const Attempt& a) noexcept {
     return a.events == 0 && !a.output_started;
 }
 
+bool reattach_refused(const Attempt& a) noexcept {
+    return a.body == Attempt::Body::error_body &&
+           (a.http_status == 400 || a.http_status == 404 || a.http_status == 410);
+}
+
 Decision decide(const Attempt& a, const RetryState& state, const RetryPolicy& policy,
                 double jitter) {
     Decision d;
@@ -74,10 +79,7 @@ Decision decide(const Attempt& a, const RetryState& state, const RetryPolicy& po
         // A run the server did not put in the background numbers nothing (seq_id null): there
         // is nothing to re-attach to, whatever was asked for.
         if (!state.background || a.run_id.empty() || a.last_seq_id < 0) return d;
-        // A re-attach the server refused for good: not background (400), gone (404, 410).
-        if (a.body == Attempt::Body::error_body &&
-            (a.http_status == 400 || a.http_status == 404 || a.http_status == 410))
-            return d;
+        if (reattach_refused(a)) return d;
         d.kind = Decision::Kind::resume;
         d.after_seq = a.last_seq_id;
         d.reason =

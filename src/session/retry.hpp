@@ -42,4 +42,8 @@ Decision decide(const Attempt& attempt, const RetryState& state, const RetryPoli
 // anything the user has seen.
 bool before_stream(const Attempt& attempt) noexcept;
 
+// A re-attach the server refused for good: the run was not in background mode (400), or is
+// unknown or expired (404, 410). Never worth another try.
+bool reattach_refused(const Attempt& attempt) noexcept;
+
 }  // namespace letta_stream::session
