@@ -28,16 +28,22 @@ _letta_stream() {
             mapfile -t COMPREPLY < <(compgen -W "$api_values" -- "$cur")
             return
             ;;
-        --api-key-file | --metrics-file)
+        --api-key-file | --metrics-file | --cacert | --cert | --key | --record | --replay | \
+            --config)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            return
+            ;;
+        --capath)
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur")
             return
             ;;
         -a | --agent | --conversation | --base-url | --project-id | -H | --header | --model | \
             --url | --data | \
             --connect-timeout | --max-prompt-size | --max-event-size | --coalesce | --coalesce-ms | \
             --throttle | --burst | --first-token-timeout | --idle-timeout | --max-time | \
-            --retries | --retry-max-time)
+            --retries | --retry-max-time | --proxy | --noproxy | --replay-speed)
             COMPREPLY=() # free text: an id, a name, a URL, a number, a size or a rate
             return
             ;;
@@ -64,11 +70,13 @@ _letta_stream() {
                 --base-url --api-key-file --project-id -H --header --connect-timeout
                 --first-token-timeout --idle-timeout --max-time --retries --retry-max-time
                 --background --no-cancel
+                --cacert --capath -k --insecure --cert --key --proxy --noproxy
                 --no-stdin --max-prompt-size --max-event-size
                 -j --json -n --no-newline -m --metrics --metrics=text --metrics=json --metrics-file
                 --show-reasoning --show-tools
                 --coalesce --coalesce-ms --throttle --burst
                 --gzip --gzip=stream --gzip=members --gzip-level
+                --record --replay --replay-speed --config --no-config
                 -h --help -V --version -v --verbose -q --quiet'
             mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
             return

@@ -27,6 +27,15 @@ complete -c letta-stream -l retry-max-time -x -d 'Stop retrying SECONDS after th
 complete -c letta-stream -l background -x -a 'auto\t"background when the server can" on\t"always" off\t"never"' -d 'Ask for a resumable background run'
 complete -c letta-stream -l no-cancel -d 'Leave the run going on the server after Ctrl-C or a closed pipe'
 
+# TLS and proxies
+complete -c letta-stream -l cacert -r -F -d 'Trust the CA certificates in FILE (env CURL_CA_BUNDLE, SSL_CERT_FILE)'
+complete -c letta-stream -l capath -r -F -d 'Trust the CA certificates in DIR (env SSL_CERT_DIR)'
+complete -c letta-stream -s k -l insecure -d 'Do not verify the server\'s TLS certificate (warns)'
+complete -c letta-stream -l cert -r -F -d 'Client certificate (PEM)'
+complete -c letta-stream -l key -r -F -d 'Private key of --cert (PEM)'
+complete -c letta-stream -l proxy -x -d 'Use this proxy (env https_proxy, http_proxy, all_proxy)'
+complete -c letta-stream -l noproxy -x -d 'Reach these hosts directly, comma-separated (env no_proxy)'
+
 # Input
 complete -c letta-stream -l no-stdin -d 'Never read stdin, even when it is a pipe'
 complete -c letta-stream -l max-prompt-size -x -d 'Refuse prompts larger than BYTES (default 4M)'
@@ -51,7 +60,14 @@ complete -c letta-stream -l burst -x -d 'Let up to N tokens out at once under --
 complete -c letta-stream -l gzip -a 'stream members' -d 'Gzip stdout, flushed after every chunk'
 complete -c letta-stream -l gzip-level -x -d 'Compression level (implies --gzip)'
 
+# Replay
+complete -c letta-stream -l record -r -F -d 'Save the response body, with arrival times, as SSE to FILE'
+complete -c letta-stream -l replay -r -F -d 'Read the response from FILE instead of a server'
+complete -c letta-stream -l replay-speed -x -d 'Replay speed: 0 as fast as possible, 1 real time, 2 twice'
+
 # Options
+complete -c letta-stream -l config -r -F -d 'Read defaults from FILE'
+complete -c letta-stream -l no-config -d 'Read no configuration file'
 complete -c letta-stream -s h -l help -d 'Print help and exit'
 complete -c letta-stream -s V -l version -d 'Print the version and exit'
 complete -c letta-stream -s v -l verbose -d 'Trace requests and stream events on stderr'

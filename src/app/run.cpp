@@ -119,6 +119,10 @@ class Invocation {
         err_.set_verbose(opts_.verbose);
         for (const auto& w : opts_.warnings)
             err_.warning(w);
+        if (opts_.insecure && opts_.replay_file.empty())
+            err_.loud_warning(
+                "--insecure: the server's TLS certificate is not verified; anyone on the path can "
+                "read the API key and the reply");
         if (!opts_.metrics_file.empty()) {
             metrics_fd_ =
                 ::open(opts_.metrics_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -137,6 +141,10 @@ class Invocation {
         if (context_.transport == nullptr) {
             transport::Options topts;
             topts.connect_timeout_ms = opts_.connect_timeout_ms;
+            topts.tls = {opts_.cacert, opts_.capath, opts_.client_cert, opts_.client_key,
+                         opts_.insecure};
+            topts.proxy = opts_.proxy;
+            topts.noproxy = opts_.noproxy;
             topts.wake_fd = signals::wake_fd();
             if (opts_.verbose)
                 topts.trace = [this](std::string_view p, std::string_view l) { err_.trace(p, l); };

@@ -65,6 +65,15 @@ Environment system_environment(const volatile std::sig_atomic_t* stop) {
         ::close(fd);
         return ok;
     };
+    env.check_readable = [](const std::string& path, bool dir, std::string& error) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
+        if (fd < 0) {
+            error = std::strerror(errno);
+            return false;
+        }
+        ::close(fd);
+        return true;
+    };
     return env;
 }
 

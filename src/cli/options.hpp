@@ -65,6 +65,20 @@ struct Options {
     Gzip gzip = Gzip::none;
     int gzip_level = 6;
 
+    // TLS and proxies (the environment's CA variables already applied; see resolve.cpp).
+    std::string cacert;       // --cacert, CURL_CA_BUNDLE, SSL_CERT_FILE: CA bundle (PEM)
+    std::string capath;       // --capath, SSL_CERT_DIR: a directory of hashed CA certificates
+    std::string client_cert;  // --cert: client certificate (PEM)
+    std::string client_key;   // --key: its private key (PEM)
+    bool insecure = false;    // --insecure: do not verify the server's certificate
+    std::string proxy;        // --proxy; empty: the environment's proxy variables
+    std::string noproxy;      // --noproxy; empty: no_proxy/NO_PROXY
+
+    // Record and replay.
+    std::string record_file;  // --record: the raw response body, timed, as SSE
+    std::string replay_file;  // --replay: read the response from here instead of a server
+    double replay_speed = 0;  // --replay-speed: 0 as fast as possible, 1 real time, 2 twice
+
     // Non-fatal remarks found while resolving (printed as warnings unless --quiet).
     std::vector<std::string> warnings;
 };

@@ -29,8 +29,9 @@ class HelpFormatter final : public CLI::Formatter {
     std::string make_help(const CLI::App* app, std::string, CLI::AppFormatMode) const override {
         std::string out = "Usage: letta-stream [OPTIONS] [PROMPT | -]\n\n";
         out += app->get_description() + "\n";
-        const std::vector<std::string> groups = {"Agent",  "Server",  "Input",
-                                                 "Output", "Shaping", "Options"};
+        const std::vector<std::string> groups = {"Agent",  "Server",  "TLS and proxies",
+                                                 "Input",  "Output", "Shaping",
+                                                 "Replay", "Options"};
         for (const auto& group : groups) {
             out += "\n" + group + ":\n";
             for (const CLI::Option* opt : app->get_options()) {
@@ -157,6 +158,27 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
                  "Leave the run going on the server after Ctrl-C or a closed pipe")
         ->group(server);
 
+    const char* tls = "TLS and proxies";
+    value_option(app, "--cacert",
+                 "Trust the CA certificates in FILE (PEM) instead of the system's\n"
+                 "(env CURL_CA_BUNDLE, SSL_CERT_FILE)",
+                 "FILE", tls);
+    value_option(app, "--capath", "Trust the CA certificates in DIR (env SSL_CERT_DIR)", "DIR",
+                 tls);
+    app.add_flag("-k,--insecure", raw.insecure,
+                 "Do not verify the server's TLS certificate (warns every time)")
+        ->group(tls);
+    value_option(app, "--cert", "Client certificate (PEM) for servers that ask for one", "FILE",
+                 tls);
+    value_option(app, "--key", "Private key (PEM) of --cert, when not in the same file", "FILE",
+                 tls);
+    value_option(app, "--proxy",
+                 "Use this proxy (env https_proxy, http_proxy, all_proxy;\n"
+                 "https:// targets go through a CONNECT tunnel)",
+                 "URL", tls);
+    value_option(app, "--noproxy", "Reach these hosts directly, comma-separated (env no_proxy)",
+                 "HOSTS", tls);
+
     const char* input = "Input";
     app.add_flag("--no-stdin", raw.no_stdin, "Never read stdin, even when it is a pipe")
         ->group(input);
@@ -205,7 +227,24 @@ void declare(CLI::App& app, RawOptions& raw, bool& version) {
     app.add_flag("--show-tools", raw.show_tools, "Print tool calls and their results to stderr")
         ->group(output);
 
+    const char* replay = "Replay";
+    value_option(app, "--record",
+                 "Save the response body, with arrival times, as SSE to FILE", "FILE", replay);
+    value_option(app, "--replay",
+                 "Read the response from FILE (SSE, e.g. from --record) instead\n"
+                 "of a server: no network, agent or prompt",
+                 "FILE", replay);
+    value_option(app, "--replay-speed",
+                 "With --replay: 0 as fast as possible (default), 1 real time,\n"
+                 "2 twice as fast",
+                 "X", replay);
+
     const char* general = "Options";
+    value_option(app, "--config",
+                 "Read defaults from FILE (default:\n"
+                 "$XDG_CONFIG_HOME/letta-stream/config.toml)",
+                 "FILE", general);
+    app.add_flag("--no-config", raw.no_config, "Read no configuration file")->group(general);
     app.add_flag("-v,--verbose", raw.verbose,
                  "Trace requests and stream events on stderr (keys redacted)")
         ->group(general);
@@ -333,6 +372,16 @@ constexpr Binding kBindings[] = {
     {"--throttle", &RawOptions::throttle},
     {"--burst", &RawOptions::burst},
     {"--gzip-level", &RawOptions::gzip_level},
+    {"--cacert", &RawOptions::cacert},
+    {"--capath", &RawOptions::capath},
+    {"--cert", &RawOptions::cert},
+    {"--key", &RawOptions::key},
+    {"--proxy", &RawOptions::proxy},
+    {"--noproxy", &RawOptions::noproxy},
+    {"--record", &RawOptions::record},
+    {"--replay", &RawOptions::replay},
+    {"--replay-speed", &RawOptions::replay_speed},
+    {"--config", &RawOptions::config},
 };
 
 void collect(const CLI::App& app, RawOptions& raw) {

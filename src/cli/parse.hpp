@@ -24,6 +24,9 @@ struct Environment {
     std::function<bool(std::size_t limit, std::string& out, std::string& error)> read_stdin;
     // Reads a whole (small) file.
     std::function<bool(const std::string& path, std::string& out, std::string& error)> read_file;
+    // Whether `path` can be opened for reading (a directory when `dir`); sets `error` (strerror)
+    // when not. Unset: not checked (libcurl reports it later).
+    std::function<bool(const std::string& path, bool dir, std::string& error)> check_readable;
 };
 
 // The process's own environment. `stop`, when given, is a signal flag: once it is set, reading
@@ -70,6 +73,18 @@ struct RawOptions {
     std::optional<std::string> burst;
     std::string gzip;  // "" (off), "stream" (bare --gzip) or the value of --gzip=FRAMING
     std::optional<std::string> gzip_level;
+    std::optional<std::string> cacert;
+    std::optional<std::string> capath;
+    std::optional<std::string> cert;
+    std::optional<std::string> key;
+    bool insecure = false;
+    std::optional<std::string> proxy;
+    std::optional<std::string> noproxy;
+    std::optional<std::string> record;
+    std::optional<std::string> replay;
+    std::optional<std::string> replay_speed;
+    std::optional<std::string> config;
+    bool no_config = false;
 };
 
 struct ParseResult {

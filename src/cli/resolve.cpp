@@ -129,7 +129,7 @@ void resolve_api_key(const RawOptions& raw, const Environment& env, Options& o) 
                          "check LETTA_API_KEY or the --api-key-file contents"};
     // An Authorization header of the user's own (-H, LETTA_CUSTOM_HEADERS) is a key too.
     if (o.api == Api::letta && o.api_key.empty() && o.base_url == default_base_url &&
-        !has_header(o, "Authorization"))
+        !has_header(o, "Authorization") && o.replay_file.empty())
         throw UsageError{ExitStatus::auth, "no API key for " + util::redact_url(o.base_url),
                          "set LETTA_API_KEY or use --api-key-file FILE"};
 }
@@ -228,6 +228,8 @@ void reject_empty_values(const RawOptions& raw) {
                   "give a path for the JSON report, or leave --metrics-file out");
     require_value(raw.model, "--model", "give the model's name, or leave --model out");
     require_value(raw.url, "--url", "give the endpoint's full http:// or https:// URL");
+    require_value(raw.config, "--config",
+                  "give the path of a configuration file, or --no-config to read none");
 }
 
 // Letta ids are lower case, but one copied in upper case is still an id, not a name to look up.
@@ -277,7 +279,7 @@ void resolve_api(const RawOptions& raw, const Environment& env, Options& o) {
             throw UsageError{ExitStatus::usage, "invalid --url '" + util::redact_url(o.url) + "'",
                              "give the endpoint's full http:// or https:// URL"};
     }
-    if ((o.api == Api::simple || o.api == Api::sse) && o.url.empty())
+    if ((o.api == Api::simple || o.api == Api::sse) && o.url.empty() && o.replay_file.empty())
         throw UsageError{ExitStatus::usage, "--api " + api + " needs --url",
                          "give the endpoint's full URL, e.g. --url http://localhost:8000/chat"};
     if (raw.data) {
@@ -310,6 +312,7 @@ void resolve_target(const RawOptions& raw, Options& o) {
             throw UsageError{ExitStatus::usage, "invalid --conversation '" + o.conversation + "'",
                              "conversation ids look like conv-<uuid>"};
     if (o.api == Api::sse) return;  // any event stream: no agent
+    if (!o.replay_file.empty()) return;  // a recorded reply: no agent to ask
     if (o.api == Api::openai && o.agent.empty() && !o.model.empty()) return;
     if (o.agent.empty() && o.conversation.empty())
         throw UsageError{ExitStatus::usage, "no agent given",
@@ -429,6 +432,9 @@ void require_text(const std::string& prompt, bool from_stdin) {
 }
 
 void resolve_prompt(const RawOptions& raw, const Environment& env, Options& o) {
+    // A replay sends nothing: a pipeline's command line can be replayed by adding --replay, so
+    // its prompt argument is accepted, and stdin is left unread.
+    if (!o.replay_file.empty()) return;
     if (o.api == Api::sse) {  // any event stream: what is sent is --data, if anything
         if (raw.prompt)
             throw UsageError{ExitStatus::usage, "--api sse sends no prompt",
@@ -468,6 +474,111 @@ void resolve_prompt(const RawOptions& raw, const Environment& env, Options& o) {
                              " invalid byte(s) with U+FFFD");
     }
     o.prompt = std::move(prompt);
+}
+
+// A file or directory named by a flag or a variable must be readable now: a typo in
+// SSL_CERT_FILE should be named as such, not surface as libcurl's "problem with the SSL CA cert".
+void require_readable(const Environment& env, const std::string& path, bool dir,
+                      const std::string& source, const std::string& hint) {
+    std::string error;
+    if (env.check_readable && !env.check_readable(path, dir, error))
+        throw UsageError{ExitStatus::usage, "cannot read " + source + " " + path + ": " + error,
+                         hint};
+}
+
+// Where the CA certificates come from: a flag wins; then CURL_CA_BUNDLE, SSL_CERT_FILE and
+// SSL_CERT_DIR (curl's own order; libcurl itself reads none of them). Either flag turns all
+// three variables off, as in curl.
+void resolve_tls(const RawOptions& raw, const Environment& env, Options& o) {
+    require_value(raw.cacert, "--cacert", "give a CA certificate file (PEM), or leave --cacert out");
+    require_value(raw.capath, "--capath", "give a directory of CA certificates, or leave it out");
+    require_value(raw.cert, "--cert", "give a client certificate file (PEM), or leave --cert out");
+    require_value(raw.key, "--key", "give the private key file of --cert, or leave --key out");
+    const bool flag = raw.cacert || raw.capath;
+    if (raw.cacert) {
+        o.cacert = *raw.cacert;
+        require_readable(env, o.cacert, false, "--cacert",
+                         "give a readable CA certificate file (PEM)");
+    } else if (!flag) {
+        for (const char* name : {"CURL_CA_BUNDLE", "SSL_CERT_FILE"}) {
+            if (auto v = given(env, name)) {
+                o.cacert = *v;
+                require_readable(env, o.cacert, false, name,
+                                 std::string("fix or unset ") + name + ", or give --cacert FILE");
+                break;
+            }
+        }
+    }
+    if (raw.capath) {
+        o.capath = *raw.capath;
+        require_readable(env, o.capath, true, "--capath", "give a readable directory");
+    } else if (!flag) {
+        if (auto v = given(env, "SSL_CERT_DIR")) {
+            o.capath = *v;
+            require_readable(env, o.capath, true, "SSL_CERT_DIR",
+                             "fix or unset SSL_CERT_DIR, or give --capath DIR");
+        }
+    }
+    if (raw.key && !raw.cert)
+        throw UsageError{ExitStatus::usage, "--key needs --cert",
+                         "give the client certificate with --cert FILE"};
+    if (raw.cert) {
+        o.client_cert = *raw.cert;
+        require_readable(env, o.client_cert, false, "--cert",
+                         "give a readable client certificate file (PEM)");
+    }
+    if (raw.key) {
+        o.client_key = *raw.key;
+        require_readable(env, o.client_key, false, "--key", "give a readable private key (PEM)");
+    }
+    o.insecure = raw.insecure;
+
+    require_value(raw.proxy, "--proxy",
+                  "give a proxy URL such as http://proxy:3128, or leave --proxy out");
+    if (raw.proxy) {
+        o.proxy = std::string(trim(*raw.proxy));
+        const util::UrlParts p = util::split_url(o.proxy);
+        const std::string scheme = util::ascii_lowercase(std::string(p.scheme));
+        const bool known = scheme.empty() || scheme == "http" || scheme == "https" ||
+                           scheme == "socks4" || scheme == "socks4a" || scheme == "socks5" ||
+                           scheme == "socks5h";
+        if (!known || has_control(o.proxy) || o.proxy.find(' ') != std::string::npos ||
+            (!scheme.empty() && p.host.empty()))
+            throw UsageError{ExitStatus::usage,
+                             "invalid --proxy '" + util::redact_url(o.proxy) + "'",
+                             "give [SCHEME://][USER:PASSWORD@]HOST[:PORT] with SCHEME http, "
+                             "https, socks4, socks4a, socks5 or socks5h"};
+    }
+    if (raw.noproxy) {
+        o.noproxy = std::string(trim(*raw.noproxy));
+        if (o.noproxy.empty() || has_control(o.noproxy))
+            throw UsageError{ExitStatus::usage, "invalid --noproxy '" + o.noproxy + "'",
+                             "give host names or domains separated by commas, or '*'"};
+    }
+}
+
+void resolve_replay(const RawOptions& raw, Options& o) {
+    require_value(raw.record, "--record", "give a path to save the response to");
+    require_value(raw.replay, "--replay", "give the path of a recorded SSE file");
+    if (raw.record) o.record_file = *raw.record;
+    if (raw.replay) o.replay_file = *raw.replay;
+    if (raw.replay_speed) {
+        char* end = nullptr;
+        const std::string& t = *raw.replay_speed;
+        const double x = std::strtod(t.c_str(), &end);
+        if (t.empty() || !(std::isdigit(static_cast<unsigned char>(t[0])) || t[0] == '.') ||
+            end == t.c_str() || *end != '\0' || !std::isfinite(x) || x < 0 || x > 1000)
+            throw UsageError{ExitStatus::usage, "invalid --replay-speed '" + t + "'",
+                             "give 0 (as fast as possible), 1 (real time), 2 (twice as fast), "
+                             "... up to 1000"};
+        if (!raw.replay)
+            throw UsageError{ExitStatus::usage, "--replay-speed needs --replay",
+                             "add --replay FILE, or leave --replay-speed out"};
+        o.replay_speed = x;
+    }
+    if (raw.record && raw.replay && *raw.record == *raw.replay)
+        throw UsageError{ExitStatus::usage, "--record and --replay name the same file",
+                         "record to another file"};
 }
 
 }  // namespace
@@ -528,12 +639,14 @@ ParseResult resolve(const RawOptions& raw, const Environment& env) {
         if (raw.verbose && raw.quiet)
             throw UsageError{ExitStatus::usage, "--verbose and --quiet contradict each other",
                              "use one of them"};
+        resolve_replay(raw, o);
         resolve_api(raw, env, o);
         resolve_target(raw, o);
         resolve_sizes(raw, o);
         resolve_shaping(raw, o);
         resolve_reliability(raw, o);
         resolve_server(raw, env, o);
+        resolve_tls(raw, env, o);
         resolve_prompt(raw, env, o);
     } catch (const UsageError& e) {
         r.action = ParseResult::Action::error;

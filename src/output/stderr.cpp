@@ -64,6 +64,10 @@ void Stderr::warning(std::string_view what) {
     if (!quiet_) write_line("letta-stream: warning: ", what);
 }
 
+void Stderr::loud_warning(std::string_view what) {
+    write_line("letta-stream: warning: ", what);
+}
+
 void Stderr::trace(std::string_view prefix, std::string_view line) {
     if (verbose_) write_line(prefix, " ", line);
 }

@@ -29,6 +29,8 @@ class Stderr {
     void error(std::string_view what, std::string_view hint = {});
     // "letta-stream: warning: <what>" (suppressed by --quiet).
     void warning(std::string_view what);
+    // The same line, even under --quiet: for what must never go unnoticed (--insecure).
+    void loud_warning(std::string_view what);
     // "<prefix> <line>" (only with --verbose). `prefix` is "*", ">" (sent) or "<" (received).
     void trace(std::string_view prefix, std::string_view line);
     // Writes `text` verbatim on lines of its own (e.g. a metrics report).

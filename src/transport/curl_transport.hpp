@@ -14,8 +14,24 @@
 
 namespace letta_stream::transport {
 
+// How to verify the server and whom to present ourselves as. Empty strings: libcurl's defaults
+// (its built-in CA bundle, no client certificate).
+struct Tls {
+    std::string ca_file;     // --cacert, CURL_CA_BUNDLE, SSL_CERT_FILE (cli resolved the order)
+    std::string ca_dir;      // --capath, SSL_CERT_DIR
+    std::string cert;        // --cert: a client certificate (PEM)
+    std::string key;         // --key: its private key (PEM); empty: in the cert file
+    bool insecure = false;   // --insecure: no peer or host name verification
+};
+
 struct Options {
     long connect_timeout_ms = 30'000;
+    Tls tls;
+    // --proxy URL; empty: the environment's (http_proxy, https_proxy, all_proxy, ... as libcurl
+    // reads them, plus HTTP_PROXY outside CGI).
+    std::string proxy;
+    // --noproxy HOSTS; empty: no_proxy/NO_PROXY from the environment.
+    std::string noproxy;
     // Readable when something outside the loop wants it to look again (a signal arrived). The
     // loop drains it and calls every handler's on_idle(), then checks the cancel tokens.
     int wake_fd = -1;

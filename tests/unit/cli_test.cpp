@@ -411,6 +411,16 @@ TEST_CASE("an empty value is the value, never the next word", "[cli]") {
         {"--model", "--model is empty"},
         {"--url", "--url is empty"},
         {"--data", "--data makes no sense with --api letta"},
+        {"--cacert", "--cacert is empty"},
+        {"--capath", "--capath is empty"},
+        {"--cert", "--cert is empty"},
+        {"--key", "--key is empty"},
+        {"--proxy", "--proxy is empty"},
+        {"--noproxy", "invalid --noproxy ''"},
+        {"--record", "--record is empty"},
+        {"--replay", "--replay is empty"},
+        {"--replay-speed", "invalid --replay-speed ''"},
+        {"--config", "--config is empty"},
     };
     for (const auto& [flag, message] : rejected) {
         INFO(flag);
@@ -484,7 +494,17 @@ TEST_CASE("every option that takes a value is tested empty", "[cli]") {
                                           "--api",
                                           "--model",
                                           "--url",
-                                          "--data"};
+                                          "--data",
+                                          "--cacert",
+                                          "--capath",
+                                          "--cert",
+                                          "--key",
+                                          "--proxy",
+                                          "--noproxy",
+                                          "--record",
+                                          "--replay",
+                                          "--replay-speed",
+                                          "--config"};
     const std::regex with_value(R"((--[a-z][a-z0-9-]*)(\[=| [^ ]))");
     std::set<std::string> seen;  // a description may name another option ("--throttle (...)")
     for (std::sregex_iterator it(help.begin(), help.end(), with_value), end; it != end; ++it) {
