@@ -21,8 +21,8 @@ Outcome from_transport(const transport::Result& result, std::string_view what,
         return {result.failure == Failure::timeout ? ExitStatus::timeout : ExitStatus::network,
                 prefix + result.message,
                 "is the proxy " + util::redact_url(result.proxy) +
-                    " (from the environment) running and reachable? Unset it, or list the "
-                    "host in no_proxy"};
+                    " running and reachable? It comes from --proxy, the config file or "
+                    "http_proxy/https_proxy/all_proxy; --noproxy or no_proxy bypasses it"};
     switch (result.failure) {
         case Failure::none:
         case Failure::aborted:
@@ -39,8 +39,41 @@ Outcome from_transport(const transport::Result& result, std::string_view what,
             return {ExitStatus::timeout, prefix + result.message,
                     "raise --connect-timeout, or check the network"};
         case Failure::tls:
-            return {ExitStatus::network, prefix + result.message,
-                    "TLS failed: check the system CA certificates (CURL_CA_BUNDLE) and any proxy"};
+            return {ExitStatus::network, prefix + "the TLS handshake failed: " + result.message,
+                    "does the server speak HTTPS on that port? Check any proxy too; --verbose "
+                    "shows the handshake"};
+        case Failure::tls_untrusted: {
+            // OpenSSL's reasons come as "SSL certificate problem: unable to get local issuer
+            // certificate" or "SSL: no alternative certificate subject name matches ...".
+            std::string_view reason = result.message;
+            for (std::string_view lead : {"SSL certificate problem: ", "SSL: "})
+                if (reason.substr(0, lead.size()) == lead) reason.remove_prefix(lead.size());
+            const bool name = reason.find("host name") != std::string_view::npos ||
+                              reason.find("ostname") != std::string_view::npos;
+            return {ExitStatus::network,
+                    "cannot verify the server's TLS certificate: " + std::string(reason),
+                    name ? "the certificate is for another host name: check --base-url; "
+                           "--insecure skips the check"
+                         : "if the server uses a private CA, trust it with --cacert FILE or "
+                           "SSL_CERT_FILE; --insecure skips the check"};
+        }
+        case Failure::tls_ca:
+            return {ExitStatus::usage, "cannot load the CA certificates: " + result.message,
+                    "check the file of --cacert, CURL_CA_BUNDLE or SSL_CERT_FILE, or the "
+                    "directory of --capath or SSL_CERT_DIR (PEM certificates)"};
+        case Failure::tls_client_cert:
+            return {ExitStatus::usage, "cannot use the TLS client certificate: " + result.message,
+                    "check --cert FILE and --key FILE: PEM files, the key not encrypted and "
+                    "belonging to the certificate"};
+        case Failure::tls_cert_refused:
+            return {ExitStatus::network,
+                    "the server did not accept a TLS client certificate: " + result.message,
+                    "the server asks for one: give it with --cert FILE and --key FILE, issued by "
+                    "a CA the server trusts"};
+        case Failure::unsupported:
+            return {ExitStatus::usage, prefix + result.message,
+                    "leave that option out, or use a libcurl built with it (letta-stream "
+                    "--version names the one in use)"};
         case Failure::dropped:
             return {ExitStatus::network, prefix + "the connection was closed: " + result.message,
                     "try again; if it persists, run with --verbose"};

@@ -16,8 +16,14 @@ std::string retry_reason(const Attempt& a) {
                 return "the host name did not resolve";
             case Failure::connect:
                 return "the connection was refused";
-            case Failure::tls:
+            case Failure::tls:  // a reset or a hiccup mid-handshake; certificates are below
                 return "the TLS handshake failed";
+            case Failure::tls_untrusted:  // the same certificate comes back next time
+            case Failure::tls_ca:         // our own files: no better on a second read
+            case Failure::tls_client_cert:
+            case Failure::tls_cert_refused:
+            case Failure::unsupported:
+                return {};
             case Failure::dropped:
                 return "the connection was reset";
             case Failure::timeout:

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <vector>
 
+#include "transport/proxy_env.hpp"
 #include "util/strings.hpp"
 
 namespace letta_stream::transport {
@@ -24,7 +25,19 @@ bool global_init() {
     return code == CURLE_OK;
 }
 
-Failure classify(CURLcode code) noexcept {
+// A TLS alert from the server about our client certificate (OpenSSL's words; with another TLS
+// library the failure stays a plain handshake or receive error). With TLS 1.3 the server sends it
+// after the client has finished its handshake, so libcurl reports it on the first read.
+bool client_cert_alert(std::string_view reason) noexcept {
+    for (const char* alert :
+         {"alert certificate required", "alert bad certificate", "alert unknown ca",
+          "alert certificate unknown", "alert certificate expired", "alert certificate revoked",
+          "alert unsupported certificate"})
+        if (reason.find(alert) != std::string_view::npos) return true;
+    return false;
+}
+
+Failure classify(CURLcode code, std::string_view reason) noexcept {
     switch (code) {
         case CURLE_OK:
             return Failure::none;
@@ -35,17 +48,27 @@ Failure classify(CURLcode code) noexcept {
             return Failure::connect;
         case CURLE_OPERATION_TIMEDOUT:
             return Failure::timeout;
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CERTPROBLEM:
-        case CURLE_SSL_CIPHER:
-        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_PEER_FAILED_VERIFICATION:  // not signed by a trusted CA, or another host's
         case CURLE_SSL_ISSUER_ERROR:
         case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
         case CURLE_SSL_INVALIDCERTSTATUS:
+            return Failure::tls_untrusted;
+        case CURLE_SSL_CACERT_BADFILE:  // CURLOPT_CAINFO / CAPATH unreadable or not PEM
+            return Failure::tls_ca;
+        case CURLE_SSL_CERTPROBLEM:  // CURLOPT_SSLCERT / SSLKEY unreadable, wrong, encrypted
+            return Failure::tls_client_cert;
+        case CURLE_SSL_CONNECT_ERROR:
+            return client_cert_alert(reason) ? Failure::tls_cert_refused : Failure::tls;
+        case CURLE_SSL_CIPHER:
+        case CURLE_SSL_CRL_BADFILE:
             return Failure::tls;
+        case CURLE_NOT_BUILT_IN:
+        case CURLE_UNKNOWN_OPTION:
+            return Failure::unsupported;
         case CURLE_RECV_ERROR:
         case CURLE_SEND_ERROR:
+            if (client_cert_alert(reason)) return Failure::tls_cert_refused;
+            return Failure::dropped;
         case CURLE_PARTIAL_FILE:
         case CURLE_GOT_NOTHING:
         case CURLE_HTTP2:
@@ -85,6 +108,7 @@ struct CurlTransport::Impl {
         Impl* impl = nullptr;
         CURL* easy = nullptr;
         curl_slist* headers = nullptr;
+        std::string proxy;  // CURLOPT_PROXY (kept alive for libcurl), or empty
         ResponseHead head;
         Result result;
         Control stop = Control::proceed;
@@ -189,6 +213,86 @@ struct CurlTransport::Impl {
 
     // ---- transfers ---------------------------------------------------------------------------
 
+    // Sets an option whose failure matters. On a failure the transfer's result says why (the
+    // option in words: the transport knows nothing of flags) and configure() gives up.
+    template <typename T>
+    static bool require(Transfer& t, CURLoption option, T value, const char* what) {
+        const CURLcode code = curl_easy_setopt(t.easy, option, value);
+        if (code == CURLE_OK) return true;
+        t.result.failure = code == CURLE_OUT_OF_MEMORY ? Failure::other : Failure::unsupported;
+        t.result.message =
+            std::string("this libcurl cannot ") + what + ": " + curl_easy_strerror(code);
+        return false;
+    }
+
+    // Sets an option that a libcurl built without proxies (or without HTTPS proxies) does not
+    // know; then there is nothing for it to apply to.
+    template <typename T>
+    static bool proxy_option(Transfer& t, CURLoption option, T value, const char* what) {
+        const CURLcode code = curl_easy_setopt(t.easy, option, value);
+        if (code == CURLE_UNKNOWN_OPTION || code == CURLE_NOT_BUILT_IN) return true;
+        return code == CURLE_OK || require(t, option, value, what);
+    }
+
+    // Certificates, verification, proxies and the HTTP version, on every handle.
+    bool configure_tls_and_proxy(Transfer& t) {
+        CURL* easy = t.easy;
+        const Tls& tls = options.tls;
+        // Verification is libcurl's default; stated here so that nothing else can turn it off.
+        const long verify_peer = tls.insecure ? 0L : 1L;
+        const long verify_host = tls.insecure ? 0L : 2L;
+        if (!require(t, CURLOPT_SSL_VERIFYPEER, verify_peer, "verify TLS certificates") ||
+            !require(t, CURLOPT_SSL_VERIFYHOST, verify_host, "verify TLS host names"))
+            return false;
+        // An https:// proxy: the same. Its CA is libcurl's default bundle (CURLOPT_PROXY_CAINFO
+        // is not set: the server's --cacert is not the proxy's).
+        if (!proxy_option(t, CURLOPT_PROXY_SSL_VERIFYPEER, verify_peer,
+                          "verify a proxy's TLS certificate") ||
+            !proxy_option(t, CURLOPT_PROXY_SSL_VERIFYHOST, verify_host,
+                          "verify a proxy's TLS host name"))
+            return false;
+        if (!tls.ca_file.empty() &&
+            !require(t, CURLOPT_CAINFO, tls.ca_file.c_str(), "use a CA certificate file"))
+            return false;
+        if (!tls.ca_dir.empty() &&
+            !require(t, CURLOPT_CAPATH, tls.ca_dir.c_str(), "use a CA certificate directory"))
+            return false;
+        if (!tls.cert.empty() &&
+            (!require(t, CURLOPT_SSLCERTTYPE, "PEM", "use a PEM client certificate") ||
+             !require(t, CURLOPT_SSLCERT, tls.cert.c_str(), "use a client certificate")))
+            return false;
+        if (!tls.key.empty() &&
+            (!require(t, CURLOPT_SSLKEYTYPE, "PEM", "use a PEM private key") ||
+             !require(t, CURLOPT_SSLKEY, tls.key.c_str(), "use a client certificate's key")))
+            return false;
+
+        // Proxies. libcurl reads the environment itself (see transport/proxy_env.hpp for exactly
+        // what); CURLOPT_PROXY is set only for --proxy, or for the HTTP_PROXY it does not read.
+        t.proxy = options.proxy.empty()
+                      ? proxy_to_add(t.request.url, options.proxy, process_environment())
+                      : options.proxy;
+        if (!t.proxy.empty() && !require(t, CURLOPT_PROXY, t.proxy.c_str(), "use a proxy"))
+            return false;
+        if (!options.noproxy.empty() &&
+            !require(t, CURLOPT_NOPROXY, options.noproxy.c_str(), "use a no-proxy list"))
+            return false;
+        // Our headers (Authorization among them) go to the server only, never in the CONNECT
+        // request that opens an https:// tunnel through a proxy. This is libcurl's default since
+        // 7.42.1; a plain http:// request through a proxy is the proxy's to read anyway.
+        if (!proxy_option(t, CURLOPT_HEADEROPT, static_cast<long>(CURLHEADER_SEPARATE),
+                          "keep request headers from a proxy"))
+            return false;
+        // The proxy's "200 Connection established" is not the server's response head.
+        if (!proxy_option(t, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L,
+                          "keep a proxy's CONNECT response apart"))
+            return false;
+
+        // HTTP/2 when the server offers it in the TLS handshake (ALPN), else HTTP/1.1; cleartext
+        // http:// stays HTTP/1.1. A libcurl without nghttp2 refuses this: then HTTP/1.1 it is.
+        curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+        return true;
+    }
+
     bool configure(Transfer& t) {
         CURL* easy = t.easy;
         const Request& r = t.request;
@@ -199,6 +303,7 @@ struct CurlTransport::Impl {
             if (grown == nullptr) return false;
             t.headers = grown;
         }
+        if (!configure_tls_and_proxy(t)) return false;
         curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
         curl_easy_setopt(easy, CURLOPT_URL, r.url.c_str());
         curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t.headers);
@@ -244,13 +349,14 @@ struct CurlTransport::Impl {
                 r.failure = Failure::cancelled;
                 r.message = "cancelled";
             } else if (code != CURLE_OK) {
-                r.failure = classify(code);
                 r.message = t.errbuf[0] ? t.errbuf : curl_easy_strerror(code);
                 while (!r.message.empty() && r.message.back() == '\n')
                     r.message.pop_back();
+                r.failure = classify(code, r.message);
                 if (r.failure == Failure::resolve || r.failure == Failure::connect ||
                     r.failure == Failure::timeout || r.failure == Failure::tls)
-                    r.proxy = proxy_from_environment(t.request.url);
+                    r.proxy = effective_proxy(t.request.url, t.proxy, options.noproxy,
+                                              process_environment());
             }
         }
         if (t.easy != nullptr) {
@@ -374,8 +480,10 @@ TransferId CurlTransport::start(const Request& request, Handler& handler) {
     ref.easy = s.multi != nullptr ? curl_easy_init() : nullptr;
     if (ref.easy == nullptr || !s.configure(ref)) {
         // Reported by the loop, so that on_done() never runs inside start().
-        ref.result.failure = Failure::other;
-        ref.result.message = "could not set up the HTTP client (libcurl): out of memory?";
+        if (ref.result.failure == Failure::none) {
+            ref.result.failure = Failure::other;
+            ref.result.message = "could not set up the HTTP client (libcurl): out of memory?";
+        }
         ref.stop = Control::finish;
     }
     return ref.id;

@@ -75,15 +75,20 @@ enum class Control : unsigned char {
 
 enum class Failure : unsigned char {
     none,
-    aborted,       // the handler returned Control::abort
-    cancelled,     // the request's CancelToken was cancelled
-    resolve,       // could not resolve host/proxy
-    connect,       // could not connect (refused, unreachable)
-    timeout,       // connect or total timeout
-    tls,           // TLS handshake or certificate failure
-    dropped,       // connection closed or reset mid-response, truncated body
-    bad_encoding,  // Content-Encoding could not be decoded
-    bad_url,       // malformed URL or unsupported scheme
+    aborted,           // the handler returned Control::abort
+    cancelled,         // the request's CancelToken was cancelled
+    resolve,           // could not resolve host/proxy
+    connect,           // could not connect (refused, unreachable)
+    timeout,           // connect or total timeout
+    tls,               // the TLS handshake failed (reset, no common protocol): may be transient
+    tls_untrusted,     // the server's certificate was not verified (issuer, host name, pin)
+    tls_ca,            // the CA certificates to verify with (file or directory) would not load
+    tls_client_cert,   // our client certificate or its key would not load
+    tls_cert_refused,  // the server refused our client certificate, or wanted one
+    unsupported,       // an option this libcurl was built without
+    dropped,           // connection closed or reset mid-response, truncated body
+    bad_encoding,      // Content-Encoding could not be decoded
+    bad_url,           // malformed URL or unsupported scheme
     other,
 };
 
