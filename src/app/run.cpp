@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -34,6 +35,8 @@
 #include "session/outcome.hpp"
 #include "session/retry.hpp"
 #include "transport/curl_transport.hpp"
+#include "transport/recording.hpp"
+#include "transport/replay_transport.hpp"
 #include "util/clock.hpp"
 #include "util/exit_status.hpp"
 #include "util/url.hpp"
@@ -132,13 +135,41 @@ class Invocation {
                                        std::strerror(errno),
                                    "give a writable path");
         }
+        // The replay is read before the recording is created: a typo in one truncates nothing.
+        transport::Recording replay;
+        if (!opts_.replay_file.empty()) {
+            std::string error;
+            if (!transport::read_recording(opts_.replay_file, replay, error))
+                return usage_error(to_int(ExitStatus::usage),
+                                   "cannot read --replay " + opts_.replay_file + ": " + error,
+                                   "give a recorded (--record) or hand-written SSE file");
+        }
+        if (!opts_.record_file.empty()) {
+            record_.emplace(opts_.record_file);
+            if (!record_->is_open())
+                return usage_error(to_int(ExitStatus::usage),
+                                   "cannot write --record " + opts_.record_file + ": " +
+                                       std::strerror(record_->error()),
+                                   "give a writable path");
+        }
 
         otid_ = util::uuid4();
         cancel_ = transport::CancelToken(signal_);
         compose();
 
         std::unique_ptr<transport::Transport> own;
-        if (context_.transport == nullptr) {
+        if (!opts_.replay_file.empty()) {
+            // No network at all: the recording is the server, whatever transport was given.
+            auto replayer = std::make_unique<transport::ReplayTransport>(
+                std::move(replay),
+                transport::ReplayOptions{opts_.replay_speed, signals::wake_fd()}, clock_);
+            replay_responses_ = replayer->responses();
+            char speed[32];
+            std::snprintf(speed, sizeof speed, "%g", opts_.replay_speed);
+            err_.trace("*", "replaying " + opts_.replay_file + ": " +
+                                std::to_string(replay_responses_) + " response(s), speed " + speed);
+            own = std::move(replayer);
+        } else if (context_.transport == nullptr) {
             transport::Options topts;
             topts.connect_timeout_ms = opts_.connect_timeout_ms;
             topts.tls = {opts_.cacert, opts_.capath, opts_.client_cert, opts_.client_key,
@@ -154,12 +185,14 @@ class Invocation {
         endpoint_ = {opts_.base_url, opts_.api_key, opts_.project_id, opts_.headers};
 
         std::string agent_id = opts_.agent;
-        // Only Letta's API has agents to look up: other dialects take the name as it is.
-        if (opts_.api == cli::Api::letta && !agent_id.empty() && !protocol::is_agent_id(agent_id)) {
+        // Only Letta's API has agents to look up: other dialects take the name as it is. A
+        // replay asks no one.
+        if (opts_.api == cli::Api::letta && !agent_id.empty() &&
+            !protocol::is_agent_id(agent_id) && replay_responses_ == 0) {
             session::Outcome found = lookup_agent(transport, agent_id);
-            if (!found.ok()) return conclude(found);
+            if (!found.ok()) return conclude(finish_recording(found));
         }
-        return conclude(stream_turn(transport, agent_id));
+        return conclude(finish_recording(stream_turn(transport, agent_id)));
     }
 
   private:
@@ -199,10 +232,13 @@ class Invocation {
         // The waiting line is for people watching a terminal that can redraw a line; traces and
         // -q rule it out.
         if (::isatty(context_.err_fd) == 1 && !dumb_terminal() && !opts_.quiet && !opts_.verbose) {
-            std::string who = opts_.agent.empty() ? opts_.conversation : opts_.agent;
+            std::string who = !opts_.replay_file.empty() ? opts_.replay_file
+                              : opts_.agent.empty()         ? opts_.conversation
+                                                            : opts_.agent;
             if (who.size() > 24) who = who.substr(0, 22) + "..";  // one line on any terminal
             progress_.emplace(
-                err_, clock_, "waiting for " + who, stderr_color(),
+                err_, clock_, (opts_.replay_file.empty() ? "waiting for " : "replaying ") + who,
+                stderr_color(),
                 output::Progress::Shown{opts_.json, opts_.show_reasoning, opts_.show_tools});
             chain_->add(&*progress_);
         }
@@ -299,8 +335,24 @@ class Invocation {
                         cancel_,
                         endpoint_,
                         otid_,
-                        decoder_->ends_at_eof()};
+                        decoder_->ends_at_eof(),
+                        record_ ? &*record_ : nullptr,
+                        replay_responses_,
+                        opts_.replay_file};
         return run_turn(transport, agent_id, parts);
+    }
+
+    // Closes the --record file. One that could not be written is an output failure (exit 10)
+    // when the turn itself succeeded, else a warning, as for --metrics-file.
+    session::Outcome finish_recording(session::Outcome outcome) {
+        if (!record_) return outcome;
+        const int error = record_->close();
+        if (error == 0) return outcome;
+        const std::string what =
+            "could not write --record " + opts_.record_file + ": " + std::strerror(error);
+        if (outcome.ok()) return {ExitStatus::output, what, "check free disk space and the path"};
+        err_.warning(what);
+        return outcome;
     }
 
     // What is left of --max-time for one request (libcurl's whole-transfer limit); 0: no limit.
@@ -419,6 +471,8 @@ class Invocation {
     std::unique_ptr<output::Narrator> narrator_;
     std::optional<output::Pipeline> narration_;
     int metrics_fd_ = -1;
+    std::optional<transport::RecordingFile> record_;
+    std::size_t replay_responses_ = 0;  // --replay: the recording's responses
 };
 
 }  // namespace

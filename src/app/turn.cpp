@@ -67,8 +67,14 @@ class Turn {
             };
         session::Exchange exchange = p_.chain.exchange(std::move(config));
         if (p_.recorder != nullptr) p_.recorder->request_sent();
-        exchange.attach(transport.start(request, exchange));
-        transport.run();
+        if (p_.record != nullptr) {
+            transport::RecordingHandler recording(exchange, *p_.record, p_.clock);
+            exchange.attach(transport.start(request, recording));
+            transport.run();
+        } else {
+            exchange.attach(transport.start(request, exchange));
+            transport.run();
+        }
     }
 
     // The server cannot run background turns (no Redis behind it, or an older server).
@@ -105,7 +111,27 @@ class Turn {
         if (p_.recorder != nullptr) resume ? p_.recorder->resumed() : p_.recorder->retried();
     }
 
+    // --replay: the recorded responses in order, each as its own transfer like the retries and
+    // resumes that produced them. Nothing is decided, waited for or sent.
+    session::Outcome replay(transport::Transport& transport) {
+        session::Attempt& attempt = p_.chain.attempt();
+        attempt.eof_is_end = p_.eof_is_end;
+        transport::Request request;  // the transport serves the recording, whatever is asked
+        request.url = std::string(p_.replay_file);
+        request.cancel = &p_.cancel;
+        for (std::size_t i = 0; i < p_.replay_responses; ++i) {
+            if (i > 0) p_.chain.restart();
+            transfer(transport, request, i == 0);
+            if (p_.cancel.cancelled() || !attempt.write.ok()) break;
+        }
+        drain_pacer(transport);
+        if (p_.cancel.cancelled() && attempt.cancelled_by == 0)
+            attempt.cancelled_by = p_.cancel.reason();
+        return session::to_outcome(attempt, "the recorded request", p_.replay_file);
+    }
+
     session::Outcome run(transport::Transport& transport, const std::string& agent_id) {
+        if (p_.replay_responses > 0) return replay(transport);
         protocol::MessageRequest message;
         message.route = p_.opts.route == cli::Route::agents ? protocol::Route::agents
                                                             : protocol::Route::conversations;

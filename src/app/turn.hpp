@@ -1,11 +1,14 @@
 // app::run_turn — one turn, retries and resumes included: the message POST through the chain,
 // the retry policy's decisions (session::decide), the waits between attempts, a resume of a
 // dropped background stream, the throttle's drain after the stream, and cancelling the run on
-// the server when the user stopped it. Returns how the turn ended.
+// the server when the user stopped it; with --record each response is saved as it arrives, with
+// --replay the recorded responses are taken in order instead. Returns how the turn ended.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "app/chain.hpp"
 #include "cli/options.hpp"
@@ -16,6 +19,7 @@
 #include "output/stderr.hpp"
 #include "protocol/letta_api.hpp"
 #include "session/outcome.hpp"
+#include "transport/recording.hpp"
 #include "transport/transport.hpp"
 #include "util/clock.hpp"
 
@@ -36,6 +40,13 @@ struct TurnParts {
     const protocol::Endpoint& endpoint;
     const std::string& otid;
     bool eof_is_end;  // the dialect's stream ends by closing (Decoder::ends_at_eof)
+    // --record: every response of the turn goes to this file as it arrives (optional).
+    transport::RecordingFile* record = nullptr;
+    // --replay: the transport serves this many recorded responses, which the turn takes in
+    // order, as a live turn took them (a fresh stream each, what a resume repeats dropped), with
+    // no retry policy, no waits, no resume request and no cancel on the server. 0: a live turn.
+    std::size_t replay_responses = 0;
+    std::string_view replay_file;  // for messages
 };
 
 session::Outcome run_turn(transport::Transport& transport, const std::string& agent_id,

@@ -1,0 +1,155 @@
+#include "transport/replay_transport.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+
+namespace letta_stream::transport {
+
+namespace {
+
+int ms_until(std::int64_t deadline_ns, std::int64_t now_ns) {
+    if (deadline_ns <= now_ns) return 0;
+    const std::int64_t ms = (deadline_ns - now_ns + 999'999) / 1'000'000;
+    return static_cast<int>(std::min<std::int64_t>(ms, 24 * 3600 * 1000));
+}
+
+}  // namespace
+
+ReplayTransport::ReplayTransport(Recording recording, ReplayOptions options,
+                                 const util::Clock& clock)
+    : recording_(std::move(recording)), options_(options), clock_(clock) {
+    if (recording_.responses.empty()) recording_.responses.emplace_back();
+    if (options_.max_read == 0) options_.max_read = 64 * 1024;
+}
+
+TransferId ReplayTransport::start(const Request& request, Handler& handler) {
+    pending_.push_back({next_id_, &handler, request.cancel});
+    return next_id_++;
+}
+
+void ReplayTransport::pause(TransferId id) {
+    if (id == current_) paused_ = true;
+}
+
+void ReplayTransport::resume(TransferId id) {
+    if (id == current_) paused_ = false;
+}
+
+void ReplayTransport::run() {
+    while (!pending_.empty()) {
+        const Transfer t = pending_.front();
+        pending_.erase(pending_.begin());
+        serve(t);  // on_done() may start() another transfer
+    }
+}
+
+std::int64_t ReplayTransport::due_ns(std::int64_t base_ns, double t_ms) const {
+    if (options_.speed <= 0 || t_ms <= 0) return base_ns;
+    const double offset = std::min(t_ms * 1e6 / options_.speed, 1e17);  // ~3 years: "never"
+    return base_ns + static_cast<std::int64_t>(offset);
+}
+
+void ReplayTransport::block(std::int64_t deadline_ns) {
+    const int timeout = deadline_ns < 0 ? -1 : ms_until(deadline_ns, clock_.now_ns());
+    pollfd p{options_.wake_fd, POLLIN, 0};
+    const int n = ::poll(&p, options_.wake_fd >= 0 ? 1 : 0, timeout);
+    if (n > 0 && (p.revents & POLLIN) != 0) {
+        char drain[64];
+        while (::read(options_.wake_fd, drain, sizeof drain) > 0) {
+        }
+    }
+}
+
+bool ReplayTransport::wait(const Transfer& t, std::int64_t due, Control& control, bool& stuck) {
+    for (;;) {
+        if (control != Control::proceed) return false;
+        if (t.cancel != nullptr && t.cancel->cancelled()) return false;
+        const std::int64_t now = clock_.now_ns();
+        if (!paused_ && now >= due) return true;
+        std::int64_t wake = paused_ ? -1 : due;
+        if (const std::int64_t d = t.handler->deadline_ns(); d >= 0)
+            wake = wake < 0 ? d : std::min(wake, d);
+        if (wake < 0 && options_.wake_fd < 0) {  // paused, and nothing would ever resume it
+            stuck = true;
+            return false;
+        }
+        if (wake < 0 || wake > now) block(wake);
+        control = t.handler->on_idle();  // after every wake-up, as the real loop does
+    }
+}
+
+void ReplayTransport::serve(const Transfer& t) {
+    Handler& h = *t.handler;
+    Result result;
+    auto cancelled = [&] { return t.cancel != nullptr && t.cancel->cancelled(); };
+    if (cancelled()) {
+        result.failure = Failure::cancelled;
+        result.message = "cancelled";
+        return h.on_done(result);
+    }
+    if (served_ >= recording_.responses.size()) {
+        result.failure = Failure::other;
+        result.message = "the recording has no more responses";
+        return h.on_done(result);
+    }
+    const RecordedResponse& r = recording_.responses[served_++];
+    current_ = t.id;
+    paused_ = false;
+    const std::int64_t base = clock_.now_ns();
+
+    ResponseHead head;
+    head.status = r.status;
+    head.status_line = "HTTP/1.1 " + std::to_string(r.status);
+    if (!r.content_type.empty()) head.headers.push_back({"Content-Type", r.content_type});
+    result.got_head = true;
+    Control c = h.on_head(head);
+    bool stuck = false;
+    bool complete = true;  // every recorded byte and the recorded end were reached
+    for (const auto& chunk : r.chunks) {
+        std::string_view rest = chunk.bytes;
+        while (!rest.empty()) {
+            if (!wait(t, due_ns(base, chunk.t_ms), c, stuck)) break;
+            const std::string_view piece = rest.substr(0, options_.max_read);
+            rest.remove_prefix(piece.size());
+            result.body_bytes += piece.size();
+            c = h.on_data(piece);
+            if (c == Control::proceed) c = h.on_idle();
+        }
+        if (!rest.empty() || c != Control::proceed || cancelled()) {
+            complete = false;
+            break;
+        }
+    }
+    // The end: when it was recorded, and as the reader would see it (EOF only once resumed).
+    if (complete && !wait(t, due_ns(base, r.end_ms), c, stuck)) complete = false;
+    current_ = 0;
+    paused_ = false;
+    if (c == Control::abort) {
+        result.failure = Failure::aborted;
+    } else if (c == Control::finish) {
+        // the handler had what it needed
+    } else if (cancelled()) {
+        result.failure = Failure::cancelled;
+        result.message = "cancelled";
+    } else if (stuck) {
+        result.failure = Failure::other;
+        result.message = "the replay was paused with nothing to resume it";
+    } else if (complete && r.failure != Failure::none) {
+        result.failure = r.failure;
+        result.message = r.message.empty() ? "the recorded transfer failed" : r.message;
+    }
+    h.on_done(result);
+}
+
+void ReplayTransport::sleep_until(std::int64_t deadline_ns, const CancelToken* cancel) {
+    for (;;) {
+        if (cancel != nullptr && cancel->cancelled()) return;
+        if (clock_.now_ns() >= deadline_ns) return;
+        block(deadline_ns);
+    }
+}
+
+}  // namespace letta_stream::transport
