@@ -1,5 +1,6 @@
 // The real environment for cli::parse: getenv, isatty(0), read(0), files.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -72,6 +73,15 @@ Environment system_environment(const volatile std::sig_atomic_t* stop) {
             return false;
         }
         ::close(fd);
+        return true;
+    };
+    env.stat = [](const std::string& path, unsigned& mode, std::string& error) {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) {
+            error = std::strerror(errno);
+            return false;
+        }
+        mode = static_cast<unsigned>(st.st_mode) & 07777U;
         return true;
     };
     return env;

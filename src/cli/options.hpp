@@ -28,8 +28,10 @@ struct Options {
     std::string base_url = "https://api.letta.com";  // lower-case scheme, no trailing / or /v1
     std::string api_key;                             // may be empty (self-hosted without auth)
     std::string project_id;
-    std::vector<std::string> headers;  // validated "Name: value" lines, env first, then -H;
-                                       // "Name:" (no value) removes that header
+    std::vector<std::string> headers;  // validated "Name: value" lines: the configuration
+                                       // file's, then env, then -H, each replacing the ones of
+                                       // the same name before it; "Name:" (no value) removes
+                                       // that header
 
     // What to say.
     std::string prompt;  // final: argument, stdin, or "argument\n\nstdin"; valid UTF-8

@@ -2,8 +2,12 @@
 // man page and completion scripts are checked against `--help` by tests/check_flags.sh.
 #include <CLI/CLI.hpp>
 
+#include <sstream>
+
+#include "cli/config.hpp"
 #include "cli/parse.hpp"
 #include "util/exit_status.hpp"
+#include "util/strings.hpp"
 
 namespace letta_stream::cli {
 
@@ -341,12 +345,10 @@ void split_attached_values(const CLI::App& app, const std::vector<std::string>& 
     }
 }
 
+}  // namespace
+
 // The single-valued options and where each goes; -H/--header is bound directly (repeatable).
-struct Binding {
-    const char* name;
-    std::optional<std::string> RawOptions::*field;
-};
-constexpr Binding kBindings[] = {
+const std::vector<RawBinding> raw_bindings = {
     {"--agent", &RawOptions::agent},
     {"--api", &RawOptions::api},
     {"--model", &RawOptions::model},
@@ -384,8 +386,10 @@ constexpr Binding kBindings[] = {
     {"--config", &RawOptions::config},
 };
 
+namespace {
+
 void collect(const CLI::App& app, RawOptions& raw) {
-    for (const Binding& b : kBindings) {
+    for (const RawBinding& b : raw_bindings) {
         const auto& given = app.get_option(b.name)->results();
         if (given.size() > 1)
             throw SyntaxError{std::string(b.name) + " was given more than once",
@@ -452,6 +456,187 @@ ParseResult usage_error(const SyntaxError& e, const Scanned& scanned) {
     return result;
 }
 
+// The configuration file. Its syntax is read by read_toml() (config.cpp), which knows the line
+// of every key; the keys and value types are checked here against the declared options; then
+// CLI11 maps the values to the options through its config interface (CheckedItems), as it would
+// for its own TOML reader, into a RawOptions of the file's own (collect()).
+
+// Long options that are not keys: they choose the file, or run nothing.
+bool refused_key(std::string_view key) {
+    return key == "config" || key == "no-config" || key == "help" || key == "version";
+}
+
+// CLI11 2.1's own TOML reader (ConfigBase::from_config) is too lenient for us: it cuts a value
+// at a '#' even inside quotes ("x #1" → "x), splits an unquoted value at blanks, keeps an
+// unterminated string's quote, reads a line without '=' as a flag set to true, maps [section] to
+// subcommands, and keeps no line numbers. So the items it gets here were read and checked
+// already.
+class CheckedItems final : public CLI::ConfigBase {
+  public:
+    explicit CheckedItems(std::vector<CLI::ConfigItem> items) : items_(std::move(items)) {}
+    std::vector<CLI::ConfigItem> from_config(std::istream&) const override { return items_; }
+
+  private:
+    std::vector<CLI::ConfigItem> items_;
+};
+
+SyntaxError at_line(const std::string& path, int line, const std::string& message,
+                    std::string hint) {
+    return {path + ":" + std::to_string(line) + ": " + message, std::move(hint)};
+}
+
+// The key meant by an unknown one: the long name of a short option's letter ("a" → "agent"),
+// else the closest long name within an edit distance of 2; empty when none.
+std::string suggest(const CLI::App& app, const std::string& key) {
+    if (key.size() == 1) {
+        const CLI::Option* opt = find_option(app, key, false);
+        if (opt != nullptr && !opt->get_lnames().empty() && !refused_key(opt->get_lnames().front()))
+            return opt->get_lnames().front();
+    }
+    std::string best;
+    std::size_t best_distance = 3;
+    for (const CLI::Option* opt : app.get_options()) {
+        for (const std::string& name : opt->get_lnames()) {
+            if (refused_key(name)) continue;
+            const std::size_t d = edit_distance(key, name);
+            if (d < best_distance) {
+                best = name;
+                best_distance = d;
+            }
+        }
+    }
+    return best;
+}
+
+std::string shown(const TomlValue& v) {
+    return v.type == TomlValue::Type::array ? "(a list)" : "'" + v.text + "'";
+}
+
+// The CLI11 item for entry `e`; nullopt for a flag set to false (the same as leaving it out).
+std::optional<CLI::ConfigItem> config_item(const CLI::App& app, const TomlEntry& e,
+                                           const std::string& path) {
+    auto error = [&](const std::string& message, const std::string& hint) {
+        return at_line(path, e.line, message, hint);
+    };
+    if (e.key == "api-key" || e.key == "api_key")
+        throw error("the API key cannot be set in a configuration file",
+                    "name a file that holds it instead: api-key-file = "
+                    "\"~/.config/letta-stream/api-key\" (chmod 600), or set LETTA_API_KEY");
+    if (refused_key(e.key))
+        throw error("'" + e.key + "' cannot be set in a configuration file",
+                    "leave it out; see CONFIGURATION in letta-stream(1)");
+    const CLI::Option* opt = find_option(app, e.key, true);
+    if (opt == nullptr) {
+        const std::string near = suggest(app, e.key);
+        throw error("unknown key '" + e.key + "'",
+                    near.empty() ? "the keys are the long options' names; see CONFIGURATION in "
+                                   "letta-stream(1)"
+                                 : "did you mean '" + near + "'?");
+    }
+    using Type = TomlValue::Type;
+    const TomlValue& v = e.value;
+    CLI::ConfigItem item;
+    item.name = e.key;
+    if (v.type == Type::array) {
+        if (e.key != "header")
+            throw error(e.key + " takes one value, not a list", "only header takes a list");
+        for (const TomlValue& x : v.items) {
+            if (x.type != Type::string)
+                throw error("invalid header " + shown(x),
+                            "write headers as strings: header = [\"X-A: 1\", \"X-B: 2\"]");
+            item.inputs.push_back(x.text);
+        }
+        if (item.inputs.empty()) return std::nullopt;
+        return item;
+    }
+    if (!takes_value(opt)) {  // a flag: true or false; -m and --gzip also take their values
+        if (v.type == Type::boolean) {
+            if (v.text == "false") return std::nullopt;
+            // "": CLI11 gives the flag its declared default, as for a bare -m (text).
+            item.inputs = {takes_attached_value(opt) ? "" : "true"};
+            return item;
+        }
+        std::string hint = "write " + e.key + " = true or " + e.key + " = false";
+        if (takes_attached_value(opt)) {
+            if (v.type == Type::string && !v.text.empty()) {
+                item.inputs = {v.text};
+                return item;
+            }
+            std::string choices = opt->get_type_name().substr(2);  // "[=text|json]"
+            choices.pop_back();
+            for (auto bar = choices.find('|'); bar != std::string::npos; bar = choices.find('|'))
+                choices.replace(bar, 1, "\" or \"");
+            hint = "write " + e.key + " = true, false, \"" + choices + "\"";
+        } else if (v.type == Type::string) {
+            hint += " (no quotes)";
+        }
+        throw error("invalid " + e.key + " " + shown(v), hint);
+    }
+    if (v.type == Type::boolean)
+        throw error("invalid " + e.key + " " + shown(v),
+                    e.key + " takes " + opt->get_type_name() + ", not true or false");
+    item.inputs = {v.text};
+    return item;
+}
+
+// Reads the configuration file the command line asks for into `file`; leaves it empty when there
+// is none (or --no-config). A missing default file is no error; a missing --config FILE is.
+void read_config(const RawOptions& cli, const Environment& env, ConfigFile& file) {
+    if (cli.no_config) return;  // with --config too: resolve() says they contradict
+    const bool named = cli.config.has_value();
+    std::string path;
+    if (named) {
+        if (util::trim(*cli.config).empty()) return;  // resolve() says it is empty
+        path = *cli.config;
+    } else if (auto p = default_config_path(env)) {
+        path = *p;
+    } else {
+        return;
+    }
+    std::string text, error;
+    unsigned mode = 0;
+    if (!named && env.stat && !env.stat(path, mode, error)) return;  // no default file
+    if (!env.read_file(path, text, error)) {
+        if (!named && !env.stat) return;  // cannot tell a missing file from a broken one
+        throw SyntaxError{"cannot read " +
+                              std::string(named ? "--config " : "the configuration file ") + path +
+                              ": " + error,
+                          named ? "check the path, or leave --config out"
+                                : "fix or remove that file, or use --no-config"};
+    }
+    std::vector<TomlEntry> entries;
+    try {
+        entries = read_toml(text);
+    } catch (const TomlError& e) {
+        throw at_line(path, e.line, e.message, e.hint);
+    }
+    CLI::App app{"", "letta-stream"};
+    bool version = false;
+    declare(app, file.raw, version);
+    std::vector<CLI::ConfigItem> items;
+    for (const TomlEntry& e : entries) {
+        if (auto item = config_item(app, e, path)) items.push_back(std::move(*item));
+        file.lines[e.key] = e.line;
+    }
+    app.config_formatter(std::make_shared<CheckedItems>(std::move(items)));
+    try {
+        std::istringstream none;
+        app.parse_from_stream(none);
+        collect(app, file.raw);
+    } catch (const CLI::ParseError& e) {  // not expected: the items were checked
+        throw SyntaxError{path + ": " + explain(e, app).message,
+                          "see CONFIGURATION in letta-stream(1)"};
+    }
+    // Paths are relative to the file's directory ("~/" to $HOME), not to the current one.
+    for (const RawBinding& b : raw_bindings) {
+        const std::string type = app.get_option(b.name)->get_type_name();
+        auto& value = file.raw.*b.field;
+        if (value && (type == "FILE" || type == "DIR"))
+            value = config_relative_path(*value, path, env);
+    }
+    file.path = path;
+}
+
 }  // namespace
 
 ParseResult parse(const std::vector<std::string>& args, const Environment& env) {
@@ -483,7 +668,14 @@ ParseResult parse(const std::vector<std::string>& args, const Environment& env) 
         result.action = ParseResult::Action::version;
         return result;
     }
-    return resolve(raw, env);
+    ConfigFile file;
+    try {
+        read_config(raw, env, file);
+    } catch (const SyntaxError& e) {
+        scanned.json = scanned.json || raw.json;
+        return usage_error(e, scanned);
+    }
+    return resolve(raw, file, env);
 }
 
 }  // namespace letta_stream::cli

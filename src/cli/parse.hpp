@@ -1,11 +1,30 @@
-// cli::parse — argv, environment and stdin → Options, or a usage error naming the flag that
-// fixes it. Two stages: CLI11 parses syntax into raw strings (parse.cpp, the only file that
-// includes CLI11); resolve() turns raw values plus the environment into typed Options
-// (resolve.cpp). The environment (variables, stdin, files) is injected so tests run in-process.
+// cli::parse — argv, environment, configuration file and stdin → Options, or a usage error naming
+// the flag (or the file and line) that fixes it. Two stages: CLI11 parses syntax into raw strings
+// (parse.cpp, the only file that includes CLI11); resolve() turns raw values plus the environment
+// into typed Options (resolve.cpp). The environment (variables, stdin, files) is injected so
+// tests run in-process.
+//
+// The configuration file (config.hpp has its syntax) is a second layer of raw strings, kept apart
+// from the command line's: parse.cpp reads it into its own RawOptions with a second CLI::App of
+// the same declarations, fed through CLI11's config interface (keys are the long option names).
+// resolve() then takes, for each option:
+//   - the command line's value, if given;
+//   - else, for the options the environment can also set (base-url, project-id, api-key-file,
+//     cacert/capath, proxy, noproxy), the environment's, if set;
+//   - else the file's, unless the option makes no sense with the --api in force (a file holds
+//     defaults for every dialect: its `model` is ignored under --api letta, not an error);
+//   - else the built-in default.
+// -H headers are layered instead: the file's, then LETTA_CUSTOM_HEADERS, then -H, each layer
+// replacing the headers of the same name from the layers before it. A flag (json = true) in the
+// file cannot be turned off from the command line except by --no-config; -v or -q on the command
+// line drops the file's verbose and quiet. A usage error about a value that came from the file
+// names FILE:LINE and the key instead of the flag ("FILE:5: invalid retries 'x'"), rewritten in
+// one place (resolve.cpp, located()) from the flag's own message.
 #pragma once
 
 #include <csignal>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +46,11 @@ struct Environment {
     // Whether `path` can be opened for reading (a directory when `dir`); sets `error` (strerror)
     // when not. Unset: not checked (libcurl reports it later).
     std::function<bool(const std::string& path, bool dir, std::string& error)> check_readable;
+    // stat(2): the permission bits (st_mode & 07777) of `path` in `mode`; false, with `error`
+    // (strerror), when it cannot be stat'ed. Unset: nothing is known (no warning about a
+    // readable --api-key-file; a default configuration file that cannot be read counts as
+    // missing).
+    std::function<bool(const std::string& path, unsigned& mode, std::string& error)> stat;
 };
 
 // The process's own environment. `stop`, when given, is a signal flag: once it is set, reading
@@ -87,6 +111,21 @@ struct RawOptions {
     bool no_config = false;
 };
 
+// A configuration file as read: its values as raw strings, as the command line would give them
+// (paths already made absolute: see config_relative_path()), and the line of each key.
+struct ConfigFile {
+    std::string path;                  // empty: no file was read
+    RawOptions raw;                    // never prompt, config or no_config
+    std::map<std::string, int> lines;  // long option name ("retries") → the line of its key
+};
+
+// The single-valued options, by long name ("--agent"), and the RawOptions field of each.
+struct RawBinding {
+    const char* name;
+    std::optional<std::string> RawOptions::*field;
+};
+extern const std::vector<RawBinding> raw_bindings;
+
 struct ParseResult {
     enum class Action : unsigned char { run, help, version, error };
     Action action = Action::run;
@@ -108,10 +147,14 @@ inline constexpr const char* gzip_hint =
     "use --gzip (one gzip stream, flushed per chunk) or --gzip=members (one gzip member per "
     "chunk)";
 
-// Full parse: syntax, then resolve().
+// Full parse: syntax, the configuration file (--config FILE, else the default one unless
+// --no-config), then resolve().
 ParseResult parse(const std::vector<std::string>& args, const Environment& env);
 
-// Stage two, pure apart from the injected environment.
+// Stage two, pure apart from the injected environment: the command line's raw values over the
+// configuration file's (see the top of this file for the layers).
+ParseResult resolve(const RawOptions& raw, const ConfigFile& file, const Environment& env);
+// The same without a configuration file.
 ParseResult resolve(const RawOptions& raw, const Environment& env);
 
 // Parses "16M", "512K", "1048576", "2MiB" into bytes; false when malformed or zero.

@@ -1,8 +1,12 @@
 // Stage two: raw strings + environment → typed, validated Options (DESIGN.md §1 prompt rules).
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
+#include <set>
 #include <string_view>
 
 #include "cli/parse.hpp"
@@ -47,7 +51,7 @@ bool has_header(const Options& o, std::string_view name) {
     return false;
 }
 
-void add_header(std::string_view line, std::string_view source, Options& o) {
+void add_header(std::string_view line, std::string_view source, std::vector<std::string>& layer) {
     line = trim(line);
     const auto colon = line.find(':');
     std::string_view name = colon == std::string_view::npos ? line : trim(line.substr(0, colon));
@@ -58,7 +62,19 @@ void add_header(std::string_view line, std::string_view source, Options& o) {
                          "LETTA_CUSTOM_HEADERS)"};
     // "Name:" with nothing after it removes our header of that name (curl's convention).
     const std::string_view value = trim(line.substr(colon + 1));
-    o.headers.push_back(std::string(name) + (value.empty() ? ":" : ": " + std::string(value)));
+    layer.push_back(std::string(name) + (value.empty() ? ":" : ": " + std::string(value)));
+}
+
+// One layer of headers (the file's, LETTA_CUSTOM_HEADERS, -H) over the layers before it: a
+// header replaces those of the same name from below; within a layer, all are kept (as curl -H).
+void add_layer(const std::vector<std::string>& layer, Options& o) {
+    const auto name = [](std::string_view h) { return h.substr(0, h.find(':')); };
+    std::erase_if(o.headers, [&](const std::string& below) {
+        return std::any_of(layer.begin(), layer.end(), [&](const std::string& above) {
+            return util::iequals(name(below), name(above));
+        });
+    });
+    o.headers.insert(o.headers.end(), layer.begin(), layer.end());
 }
 
 // `url` as the base the API paths are appended to: scheme in lower case, no trailing slash, no
@@ -119,6 +135,14 @@ void resolve_api_key(const RawOptions& raw, const Environment& env, Options& o) 
         if (o.api_key.empty())
             throw UsageError{ExitStatus::auth, "--api-key-file " + path + " is empty",
                              "put the API key (sk-let-...) in that file"};
+        // As ssh does for a private key, but only a warning: the key is already out.
+        unsigned mode = 0;
+        if (env.stat && env.stat(path, mode, error) && (mode & 044) != 0) {
+            char octal[8];
+            std::snprintf(octal, sizeof octal, "%04o", mode & 07777);
+            o.warnings.push_back("--api-key-file " + path + " is readable by others (mode " +
+                                 octal + "): chmod 600 " + path);
+        }
     } else if (auto v = env.getenv("LETTA_API_KEY")) {
         o.api_key = std::string(trim(*v));
     } else if (auto w = o.api == Api::openai ? env.getenv("OPENAI_API_KEY") : std::nullopt) {
@@ -175,7 +199,8 @@ void resolve_reliability(const RawOptions& raw, Options& o) {
     o.cancel = !raw.no_cancel;
 }
 
-void resolve_server(const RawOptions& raw, const Environment& env, Options& o) {
+void resolve_server(const RawOptions& raw, const std::vector<std::string>& file_headers,
+                    const Environment& env, Options& o) {
     resolve_base_url(raw, env, o);
 
     // Given empty, --project-id sends none, even when LETTA_PROJECT_ID is set.
@@ -187,17 +212,25 @@ void resolve_server(const RawOptions& raw, const Environment& env, Options& o) {
         throw UsageError{ExitStatus::usage, "the project id contains control characters",
                          "check --project-id or LETTA_PROJECT_ID"};
 
+    std::vector<std::string> layer;
+    for (const auto& h : file_headers)
+        add_header(h, "--header", layer);  // located() names the file and line
+    add_layer(layer, o);
+    layer.clear();
     if (auto v = env.getenv("LETTA_CUSTOM_HEADERS")) {
         std::string_view rest = *v;
         while (!rest.empty()) {
             const auto nl = rest.find('\n');
             std::string_view line = rest.substr(0, nl);
             rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-            if (!trim(line).empty()) add_header(line, "LETTA_CUSTOM_HEADERS", o);
+            if (!trim(line).empty()) add_header(line, "LETTA_CUSTOM_HEADERS", layer);
         }
     }
+    add_layer(layer, o);
+    layer.clear();
     for (const auto& h : raw.headers)
-        add_header(h, "-H/--header", o);
+        add_header(h, "-H/--header", layer);
+    add_layer(layer, o);
     resolve_api_key(raw, env, o);
 
     if (raw.connect_timeout)
@@ -232,6 +265,43 @@ void reject_empty_values(const RawOptions& raw) {
                   "give the path of a configuration file, or --no-config to read none");
 }
 
+bool parse_api(const std::string& text, Api& api) {
+    if (text == "letta")
+        api = Api::letta;
+    else if (text == "openai")
+        api = Api::openai;
+    else if (text == "simple")
+        api = Api::simple;
+    else if (text == "sse")
+        api = Api::sse;
+    else
+        return false;
+    return true;
+}
+
+// The options that only some dialects use.
+struct DialectOnly {
+    const char* name;
+    std::optional<std::string> RawOptions::*field;
+    bool (*fits)(Api);
+};
+constexpr DialectOnly kDialectOnly[] = {
+    {"--endpoint", &RawOptions::endpoint, [](Api a) { return a == Api::letta; }},
+    {"--conversation", &RawOptions::conversation, [](Api a) { return a == Api::letta; }},
+    {"--project-id", &RawOptions::project_id, [](Api a) { return a == Api::letta; }},
+    {"--background", &RawOptions::background, [](Api a) { return a == Api::letta; }},
+    {"--model", &RawOptions::model, [](Api a) { return a == Api::openai; }},
+    {"--data", &RawOptions::data, [](Api a) { return a == Api::sse; }},
+    {"--url", &RawOptions::url, [](Api a) { return a != Api::letta; }},
+    {"--agent", &RawOptions::agent, [](Api a) { return a != Api::sse; }},
+};
+
+bool fits_dialect(std::string_view name, Api api) {
+    for (const DialectOnly& d : kDialectOnly)
+        if (name == d.name) return d.fits(api);
+    return true;
+}
+
 // Letta ids are lower case, but one copied in upper case is still an id, not a name to look up.
 std::string normalize_agent(std::string agent) {
     constexpr std::string_view prefix = "agent-";
@@ -243,33 +313,17 @@ std::string normalize_agent(std::string agent) {
 }
 
 // --api and what goes with it. Flags that make no sense for the dialect are errors naming the
-// conflict, never silently ignored.
+// conflict, never silently ignored (a configuration file's are left out before: fits_dialect()).
 void resolve_api(const RawOptions& raw, const Environment& env, Options& o) {
     const std::string api = raw.api.value_or("letta");
-    if (api == "letta")
-        o.api = Api::letta;
-    else if (api == "openai")
-        o.api = Api::openai;
-    else if (api == "simple")
-        o.api = Api::simple;
-    else if (api == "sse")
-        o.api = Api::sse;
-    else
+    if (!parse_api(api, o.api))
         throw UsageError{ExitStatus::usage, "invalid --api '" + api + "'",
                          "use --api letta (the default), openai, simple or sse"};
-    auto conflict = [&](bool bad, const std::string& flag) {
-        if (bad)
-            throw UsageError{ExitStatus::usage, flag + " makes no sense with --api " + api,
-                             "leave " + flag + " out, or use another --api"};
-    };
-    conflict(o.api != Api::letta && raw.endpoint.has_value(), "--endpoint");
-    conflict(o.api != Api::letta && raw.conversation.has_value(), "--conversation");
-    conflict(o.api != Api::letta && raw.project_id.has_value(), "--project-id");
-    conflict(o.api != Api::letta && raw.background.has_value(), "--background");
-    conflict(o.api != Api::openai && raw.model.has_value(), "--model");
-    conflict(o.api != Api::sse && raw.data.has_value(), "--data");
-    conflict(o.api == Api::letta && raw.url.has_value(), "--url");
-    conflict(o.api == Api::sse && raw.agent.has_value(), "--agent");
+    for (const DialectOnly& d : kDialectOnly)
+        if (!d.fits(o.api) && (raw.*d.field).has_value())
+            throw UsageError{ExitStatus::usage,
+                             std::string(d.name) + " makes no sense with --api " + api,
+                             "leave " + std::string(d.name) + " out, or use another --api"};
     if (raw.model) o.model = std::string(trim(*raw.model));
     if (raw.url) {
         o.url = std::string(trim(*raw.url));
@@ -581,6 +635,124 @@ void resolve_replay(const RawOptions& raw, Options& o) {
                          "record to another file"};
 }
 
+// Whether the environment has a value for option `name` that ranks above the configuration
+// file's: the variables the resolve_* functions read, set and not blank.
+bool environment_has(std::string_view name, const RawOptions& cli, const Environment& env,
+                     Api api) {
+    auto any = [&](std::initializer_list<const char*> names) {
+        return std::any_of(names.begin(), names.end(),
+                           [&](const char* n) { return given(env, n).has_value(); });
+    };
+    if (name == "--base-url")
+        return any({"LETTA_BASE_URL"}) || (api == Api::openai && any({"OPENAI_BASE_URL"}));
+    if (name == "--project-id") return any({"LETTA_PROJECT_ID"});
+    if (name == "--api-key-file")
+        return any({"LETTA_API_KEY"}) || (api == Api::openai && any({"OPENAI_API_KEY"}));
+    // The CA certificates come as a whole from the first layer that names any, as a flag turns
+    // curl's variables off: --capath on the command line also drops the file's cacert.
+    if (name == "--cacert" || name == "--capath")
+        return cli.cacert || cli.capath || any({"CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"});
+    // With Options.proxy empty, the transport and libcurl read these themselves.
+    if (name == "--proxy")
+        return any(
+            {"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"});
+    if (name == "--noproxy") return any({"no_proxy", "NO_PROXY"});
+    return false;
+}
+
+// The command line's raw values over the configuration file's, and which came from the file.
+struct Layered {
+    RawOptions raw;
+    std::set<std::string> from_file;  // long names ("retries")
+};
+
+Layered layer(const RawOptions& cli, const ConfigFile& file, const Environment& env) {
+    Layered l{cli, {}};
+    const RawOptions& f = file.raw;
+    auto take = [&](std::string_view flag) { l.from_file.insert(std::string(flag.substr(2))); };
+    // --api first: it decides which of the file's values are for this run.
+    if (!cli.api && f.api) {
+        l.raw.api = f.api;
+        take("--api");
+    }
+    Api api = Api::letta;
+    parse_api(l.raw.api.value_or("letta"), api);  // an invalid one: resolve_api() says so
+    for (const RawBinding& b : raw_bindings) {
+        if ((cli.*b.field).has_value() || !(f.*b.field).has_value() || !fits_dialect(b.name, api) ||
+            environment_has(b.name, cli, env, api))
+            continue;
+        l.raw.*b.field = f.*b.field;
+        take(b.name);
+    }
+    // A flag in the file can only turn it on; -v or -q on the command line drops both of the
+    // file's (they contradict each other).
+    struct Flag {
+        const char* name;
+        bool RawOptions::*field;
+    };
+    constexpr Flag kFlags[] = {
+        {"--json", &RawOptions::json},
+        {"--no-newline", &RawOptions::no_newline},
+        {"--show-reasoning", &RawOptions::show_reasoning},
+        {"--show-tools", &RawOptions::show_tools},
+        {"--no-cancel", &RawOptions::no_cancel},
+        {"--no-stdin", &RawOptions::no_stdin},
+        {"--insecure", &RawOptions::insecure},
+        {"--verbose", &RawOptions::verbose},
+        {"--quiet", &RawOptions::quiet},
+    };
+    const bool loudness = cli.verbose || cli.quiet;
+    for (const Flag& flag : kFlags) {
+        const bool loud = flag.field == &RawOptions::verbose || flag.field == &RawOptions::quiet;
+        if (!(f.*flag.field) || cli.*flag.field || (loud && loudness)) continue;
+        l.raw.*flag.field = true;
+        take(flag.name);
+    }
+    if (cli.metrics.empty() && !f.metrics.empty()) {
+        l.raw.metrics = f.metrics;
+        take("--metrics");
+    }
+    if (cli.gzip.empty() && !f.gzip.empty()) {
+        l.raw.gzip = f.gzip;
+        take("--gzip");
+    }
+    if (!f.headers.empty()) take("--header");  // a layer of its own: resolve_server()
+    return l;
+}
+
+bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+// A message (error or warning) about a value that came from the configuration file names the
+// file, the line and the key instead of the flag. The first "--NAME" (at the start, or after a
+// blank or '(') whose value came from the file is rewritten: "invalid --retries 'x'" becomes
+// "FILE:5: invalid retries 'x'"; " in --NAME" and " (from --NAME)" go, the prefix says it all.
+std::string located(const std::string& message, const ConfigFile& file,
+                    const std::set<std::string>& from_file) {
+    for (auto at = message.find("--"); at != std::string::npos; at = message.find("--", at + 2)) {
+        if (at > 0 && message[at - 1] != ' ' && message[at - 1] != '(') continue;
+        std::size_t end = at + 2;
+        while (end < message.size() && is_name_char(message[end]))
+            ++end;
+        const std::string name = message.substr(at + 2, end - at - 2);
+        const auto line = file.lines.find(name);
+        if (!from_file.contains(name) || line == file.lines.end()) continue;
+        std::string out = message;
+        constexpr std::string_view in = " in ", from = " (from ";
+        if (at >= in.size() && std::string_view(out).substr(at - in.size(), in.size()) == in)
+            out.erase(at - in.size(), end - at + in.size());
+        else if (at >= from.size() &&
+                 std::string_view(out).substr(at - from.size(), from.size()) == from &&
+                 end < out.size() && out[end] == ')')
+            out.erase(at - from.size(), end + 1 - at + from.size());
+        else
+            out.replace(at, end - at, name);
+        return file.path + ":" + std::to_string(line->second) + ": " + out;
+    }
+    return message;
+}
+
 }  // namespace
 
 bool parse_size(const std::string& text, std::size_t& out) {
@@ -614,6 +786,12 @@ bool parse_size(const std::string& text, std::size_t& out) {
 }
 
 ParseResult resolve(const RawOptions& raw, const Environment& env) {
+    return resolve(raw, ConfigFile{}, env);
+}
+
+ParseResult resolve(const RawOptions& cli, const ConfigFile& file, const Environment& env) {
+    const Layered layered = layer(cli, file, env);
+    const RawOptions& raw = layered.raw;
     ParseResult r;
     Options& o = r.options;
     o.final_newline = !raw.no_newline;
@@ -639,21 +817,26 @@ ParseResult resolve(const RawOptions& raw, const Environment& env) {
         if (raw.verbose && raw.quiet)
             throw UsageError{ExitStatus::usage, "--verbose and --quiet contradict each other",
                              "use one of them"};
+        if (raw.config && raw.no_config)
+            throw UsageError{ExitStatus::usage, "--config and --no-config contradict each other",
+                             "use one of them"};
         resolve_replay(raw, o);
         resolve_api(raw, env, o);
         resolve_target(raw, o);
         resolve_sizes(raw, o);
         resolve_shaping(raw, o);
         resolve_reliability(raw, o);
-        resolve_server(raw, env, o);
+        resolve_server(raw, file.raw.headers, env, o);
         resolve_tls(raw, env, o);
         resolve_prompt(raw, env, o);
     } catch (const UsageError& e) {
         r.action = ParseResult::Action::error;
         r.exit_code = to_int(e.status);
-        r.text = e.message;
+        r.text = located(e.message, file, layered.from_file);
         r.hint = e.hint;
     }
+    for (std::string& w : o.warnings)
+        w = located(w, file, layered.from_file);
     return r;
 }
 

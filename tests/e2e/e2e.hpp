@@ -16,6 +16,7 @@ namespace e2e {
 
 inline constexpr const char* kAgentId = "agent-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d";
 inline constexpr const char* kKey = "sk-let-e2e-secret";
+inline constexpr const char* kNoConfigDir = "/nonexistent/letta-stream-e2e-no-config";
 
 // A scenario with one known agent ("calc"), the API key check on, and `response` as the answer
 // to the message POST (a JSON object text, e.g. R"({"fixture":"x.sse"})").
@@ -40,7 +41,8 @@ struct Options {
     bool with_base_url = true;
 };
 
-// letta-stream ARGS with LETTA_BASE_URL pointing at `server` and LETTA_API_KEY set.
+// letta-stream ARGS with LETTA_BASE_URL pointing at `server`, LETTA_API_KEY set, and no
+// configuration file.
 inline ls_test::ProcessResult run(const ls_test::FakeServer* server,
                                   const std::vector<std::string>& args, const Options& o = {}) {
     ls_test::ProcessSpec spec;
@@ -50,6 +52,9 @@ inline ls_test::ProcessResult run(const ls_test::FakeServer* server,
         spec.env.push_back("LETTA_BASE_URL=" + server->base_url());
     if (o.with_key) spec.env.push_back(std::string("LETTA_API_KEY=") + kKey);
     spec.env.push_back("NO_COLOR=1");
+    // No configuration file (a developer's own must not change the results) unless the test
+    // sets XDG_CONFIG_HOME itself: this directory does not exist.
+    spec.env.push_back(std::string("XDG_CONFIG_HOME=") + kNoConfigDir);
     spec.env.insert(spec.env.end(), o.env.begin(), o.env.end());
     spec.stdin_mode = o.stdin_mode;
     if (!o.stdin_data.empty() || o.stdin_mode == ls_test::StdinMode::pipe) {

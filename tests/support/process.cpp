@@ -118,8 +118,12 @@ std::vector<std::string> build_child_env(const std::vector<std::string>& set, bo
         for (char** e = environ; e && *e; ++e) {
             std::string kv = *e;
             if (!keep_letta_env && kv.rfind("LETTA_", 0) == 0) continue;
+            if (kv.rfind("XDG_CONFIG_HOME=", 0) == 0) continue;
             env.push_back(std::move(kv));
         }
+        // Never the developer's own configuration file: a directory that does not exist, unless
+        // the test sets XDG_CONFIG_HOME itself.
+        env.push_back("XDG_CONFIG_HOME=/nonexistent/letta-stream-test-no-config");
     }
     for (const std::string& kv : set) {
         std::string name = kv.substr(0, kv.find('='));
