@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cli/parse.hpp"
+#include "support/fake_cli_env.hpp"
 #include "util/exit_status.hpp"
 #include "util/strings.hpp"
 
@@ -19,45 +20,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-struct FakeEnv {
-    std::map<std::string, std::string> vars{{"LETTA_API_KEY", "sk-let-test"}};
-    bool tty = true;
-    std::string stdin_text;
-    bool stdin_fails = false;
-    int stdin_reads = 0;
-    std::map<std::string, std::string> files;
-
-    cli::Environment env() {
-        cli::Environment e;
-        e.getenv = [this](const char* n) -> std::optional<std::string> {
-            auto it = vars.find(n);
-            if (it == vars.end()) return std::nullopt;
-            return it->second;
-        };
-        e.stdin_is_tty = tty;
-        e.read_stdin = [this](std::size_t limit, std::string& out, std::string& err) {
-            ++stdin_reads;
-            if (stdin_fails) {
-                err = "Input/output error";
-                return false;
-            }
-            out = stdin_text.substr(0, limit);
-            return true;
-        };
-        e.read_file = [this](const std::string& path, std::string& out, std::string& err) {
-            auto it = files.find(path);
-            if (it == files.end()) {
-                err = "No such file or directory";
-                return false;
-            }
-            out = it->second;
-            return true;
-        };
-        return e;
-    }
-
-    cli::ParseResult parse(std::vector<std::string> args) { return cli::parse(args, env()); }
-};
+using FakeEnv = ls_test::FakeCliEnv;
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 
 #include "cli/config.hpp"
 #include "cli/parse.hpp"
+#include "support/fake_cli_env.hpp"
 #include "util/exit_status.hpp"
 
 using namespace letta_stream;
@@ -21,63 +22,14 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-struct FakeEnv {
-    std::map<std::string, std::string> vars{{"LETTA_API_KEY", "sk-let-test"},
-                                            {"XDG_CONFIG_HOME", "/cfg"}};
-    std::map<std::string, std::string> files;
-    std::set<std::string> dirs;
-    std::map<std::string, unsigned> modes;  // default 0600
-    std::set<std::string> unreadable;       // exist, but reading them fails
-    bool with_stat = true;
-    std::vector<std::string> reads;  // the files read, in order
-
-    void config(const std::string& text) { files[kPath] = text; }
-
-    cli::Environment env() {
-        cli::Environment e;
-        e.getenv = [this](const char* n) -> std::optional<std::string> {
-            auto it = vars.find(n);
-            if (it == vars.end()) return std::nullopt;
-            return it->second;
-        };
-        e.stdin_is_tty = true;
-        e.read_stdin = [](std::size_t, std::string&, std::string&) { return true; };
-        e.read_file = [this](const std::string& path, std::string& out, std::string& err) {
-            reads.push_back(path);
-            if (unreadable.contains(path)) {
-                err = "Permission denied";
-                return false;
-            }
-            auto it = files.find(path);
-            if (it == files.end()) {
-                err = "No such file or directory";
-                return false;
-            }
-            out = it->second;
-            return true;
-        };
-        e.check_readable = [this](const std::string& path, bool dir, std::string& err) {
-            if (dir ? dirs.contains(path) : files.contains(path)) return true;
-            err = "No such file or directory";
-            return false;
-        };
-        if (with_stat)
-            e.stat = [this](const std::string& path, unsigned& mode, std::string& err) {
-                if (files.contains(path) || unreadable.contains(path)) {
-                    mode = modes.contains(path) ? modes[path] : 0600;
-                    return true;
-                }
-                if (dirs.contains(path)) {
-                    mode = 0755;
-                    return true;
-                }
-                err = "No such file or directory";
-                return false;
-            };
-        return e;
+// The parser's fake environment with a configuration directory, path checks and modes.
+struct FakeEnv : ls_test::FakeCliEnv {
+    FakeEnv() {
+        vars["XDG_CONFIG_HOME"] = "/cfg";
+        check_paths = true;
+        with_stat = true;
     }
-
-    cli::ParseResult parse(std::vector<std::string> args) { return cli::parse(args, env()); }
+    void config(const std::string& text) { files[kPath] = text; }
 };
 
 }  // namespace
