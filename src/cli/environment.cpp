@@ -62,8 +62,15 @@ Environment system_environment(const volatile std::sig_atomic_t* stop) {
             error = std::strerror(errno);
             return false;
         }
-        const bool ok = read_fd(fd, 64 * 1024, out, error, nullptr);
+        // Files named on the command line or in the config file (a key, --data @FILE, the config
+        // itself) are small; one that is not is an error, never silently cut short.
+        constexpr std::size_t kLimit = 16u << 20;
+        bool ok = read_fd(fd, kLimit + 1, out, error, nullptr);
         ::close(fd);
+        if (ok && out.size() > kLimit) {
+            error = "larger than 16 MiB";
+            ok = false;
+        }
         return ok;
     };
     env.check_readable = [](const std::string& path, bool dir, std::string& error) {

@@ -3,6 +3,10 @@
 #include <rapidjson/document.h>
 
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -171,4 +175,14 @@ TEST_CASE("flag --api sse: any event stream, in text and as JSON lines", "[e2e][
     REQUIRE(posts.size() == 3);
     CHECK(posts[2].method == "POST");
     CHECK(posts[2].body == R"({"q":1})");
+    // --data @FILE sends the whole file, however long (it was once cut at 64 KiB).
+    const std::string big = "/tmp/letta-stream-e2e-body-" + std::to_string(::getpid()) + ".json";
+    const std::string body = R"({"pad":")" + std::string(200'000, 'x') + R"("})";
+    std::ofstream(big, std::ios::binary | std::ios::trunc) << body;
+    auto file = run(&server, {"--api", "sse", "--url", url, "--data", "@" + big});
+    std::remove(big.c_str());
+    CHECK(file.exit_code == 0);
+    const auto all = at(server, "/x/events");
+    REQUIRE(all.size() == 4);
+    CHECK(all[3].body == body);
 }
