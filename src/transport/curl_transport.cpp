@@ -11,6 +11,7 @@
 
 #include "transport/proxy_env.hpp"
 #include "util/strings.hpp"
+#include "util/url.hpp"
 
 namespace letta_stream::transport {
 
@@ -206,7 +207,9 @@ struct CurlTransport::Impl {
             const auto nl = text.find('\n');
             std::string_view line = trim(text.substr(0, nl));
             text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-            if (!line.empty()) t->impl->options.trace(prefix, redact_header_line(line));
+            // libcurl's own text can quote a proxy URL with its password in it.
+            if (!line.empty())
+                t->impl->options.trace(prefix, util::redact_urls_in(redact_header_line(line)));
         }
         return 0;
     }

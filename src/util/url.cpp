@@ -88,4 +88,26 @@ std::string redact_url(std::string_view url) {
     return out;
 }
 
+std::string redact_urls_in(std::string_view text) {
+    std::string out;
+    std::size_t done = 0;  // text[0, done) is in `out`
+    for (auto sep = text.find("://"); sep != std::string_view::npos;
+         sep = text.find("://", sep + 3)) {
+        // The authority runs to the first character that cannot be in one unquoted.
+        const std::size_t start = sep + 3;
+        std::size_t end = text.find_first_of("/?# \t'\"<>", start);
+        if (end == std::string_view::npos) end = text.size();
+        const std::string_view authority = text.substr(start, end - start);
+        const auto at = authority.rfind('@');
+        if (at == std::string_view::npos) continue;
+        const auto colon = authority.substr(0, at).find(':');
+        if (colon == std::string_view::npos) continue;
+        out.append(text.substr(done, start + colon + 1 - done));
+        out.append("***");
+        done = start + at;  // from the '@' on
+    }
+    out.append(text.substr(done));
+    return out;
+}
+
 }  // namespace letta_stream::util

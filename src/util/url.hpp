@@ -24,4 +24,8 @@ UrlParts split_url(std::string_view url) noexcept;
 // For every message that shows a URL (errors, hints, JSON error lines, traces).
 std::string redact_url(std::string_view url);
 
+// `text` with the password of every URL in it replaced as redact_url does: for lines that
+// merely contain URLs, such as libcurl's "Uses proxy env variable https_proxy == 'http://...'".
+std::string redact_urls_in(std::string_view text);
+
 }  // namespace letta_stream::util

@@ -65,3 +65,16 @@ TEST_CASE("redact_url leaves everything else as it is", "[url]") {
         CHECK(redact_url(same) == same);
     }
 }
+
+TEST_CASE("redact_urls_in hides the password of every URL in a line of text", "[url]") {
+    using letta_stream::util::redact_urls_in;
+    CHECK(redact_urls_in("Uses proxy env variable https_proxy == 'http://u:s3cret@127.0.0.1:1'") ==
+          "Uses proxy env variable https_proxy == 'http://u:***@127.0.0.1:1'");
+    CHECK(redact_urls_in("a http://a:b@h/x and socks5h://c:d@e:1 \"https://f:g@i\"") ==
+          "a http://a:***@h/x and socks5h://c:***@e:1 \"https://f:***@i\"");
+    for (const char* same : {"", "://", "no url here", "http://host/a:b@c", "https://me@host",
+                             "Connected to proxy 127.0.0.1 port 3128", "x://@", "a://b:c"}) {
+        INFO(same);
+        CHECK(redact_urls_in(same) == same);
+    }
+}
