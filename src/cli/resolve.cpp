@@ -530,6 +530,26 @@ void resolve_prompt(const RawOptions& raw, const Environment& env, Options& o) {
     o.prompt = std::move(prompt);
 }
 
+// "host", "host:port" or "[v6]:port", the port 1-65535: what a proxy is addressed by.
+bool is_host_port(std::string_view s) {
+    std::string_view port;
+    if (s.starts_with('[')) {
+        const auto close = s.find(']');
+        if (close == std::string_view::npos || close < 3) return false;
+        std::string_view rest = s.substr(close + 1);
+        if (!rest.empty() && rest.front() != ':') return false;
+        port = rest.empty() ? rest : rest.substr(1);
+        if (rest.empty()) return true;
+    } else {
+        const auto colon = s.find(':');
+        if (colon == 0 || s.empty()) return false;
+        if (colon == std::string_view::npos) return true;
+        port = s.substr(colon + 1);
+    }
+    long n = 0;
+    return !port.empty() && port.size() <= 5 && parse_int(std::string(port), 1, 65535, n);
+}
+
 // A file or directory named by a flag or a variable must be readable now: a typo in
 // SSL_CERT_FILE should be named as such, not surface as libcurl's "problem with the SSL CA cert".
 void require_readable(const Environment& env, const std::string& path, bool dir,
@@ -597,7 +617,7 @@ void resolve_tls(const RawOptions& raw, const Environment& env, Options& o) {
                            scheme == "socks4" || scheme == "socks4a" || scheme == "socks5" ||
                            scheme == "socks5h";
         if (!known || has_control(o.proxy) || o.proxy.find(' ') != std::string::npos ||
-            (!scheme.empty() && p.host.empty()))
+            !is_host_port(p.host) || (!p.tail.empty() && p.tail != "/"))
             throw UsageError{ExitStatus::usage,
                              "invalid --proxy '" + util::redact_url(o.proxy) + "'",
                              "give [SCHEME://][USER:PASSWORD@]HOST[:PORT] with SCHEME http, "

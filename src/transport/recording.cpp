@@ -57,7 +57,8 @@ bool parse_ms(std::string_view s, double& out) {
     if (!all_digits(s.substr(0, dot))) return false;
     if (dot != std::string_view::npos && !all_digits(s.substr(dot + 1))) return false;
     out = std::strtod(std::string(s).c_str(), nullptr);
-    return true;
+    // A week at most: a longer "time" is not one of ours (and would overflow nanoseconds).
+    return out <= 7 * 24 * 3600 * 1000.0;
 }
 
 bool parse_status(std::string_view s, long& out) {

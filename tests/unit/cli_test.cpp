@@ -866,3 +866,24 @@ TEST_CASE("flag --api openai reads OPENAI_API_KEY and OPENAI_BASE_URL after ours
     REQUIRE(r.action == Action::run);
     CHECK(r.options.api_key.empty());
 }
+
+TEST_CASE("flag --proxy: a URL of host and port, or a usage error naming it", "[cli]") {
+    FakeEnv f;
+    for (const char* good : {"http://proxy:3128", "proxy:3128", "proxy", "http://proxy:3128/",
+                             "socks5h://u:p@[::1]:1080", "https://[2001:db8::1]", "HTTP://P:1"}) {
+        INFO(good);
+        auto r = f.parse({"-a", kAgent, "--proxy", good, "hi"});
+        CHECK(r.action == Action::run);
+        CHECK(r.options.proxy == good);
+    }
+    for (const char* bad : {"http://[::1", "http://proxy:99999", "http://proxy:0",
+                            "http://proxy:abc", "http://proxy/path", "ftp://proxy:21",
+                            "http://:3128", "http://u:secret@", "[]:1"}) {
+        INFO(bad);
+        auto r = f.parse({"-a", kAgent, "--proxy", bad, "hi"});
+        CHECK(r.exit_code == 2);
+        CHECK(contains(r.text, "invalid --proxy"));
+        CHECK_FALSE(contains(r.text, "secret"));
+        CHECK(contains(r.hint, "HOST[:PORT]"));
+    }
+}

@@ -257,6 +257,13 @@ TEST_CASE("recording: a file written by hand", "[recording]") {
         CHECK(c[1].bytes == "data: b\n\n");
         CHECK(rec.responses[0].end_ms == 2000);
     }
+    SECTION("a time past a week is not a time (a replay at speed 1 would never end)") {
+        const auto rec = transport::parse_recording(
+            ": t=5\ndata: a\n\n: t=99999999999999999999999\ndata: b\n\n");
+        const auto& c = rec.responses[0].chunks;
+        REQUIRE(c.size() == 1);
+        CHECK(c[0].bytes == "data: a\n\n: t=99999999999999999999999\ndata: b\n\n");
+    }
 }
 
 TEST_CASE("recording: failure names", "[recording]") {
