@@ -70,6 +70,11 @@ Outcome from_transport(const transport::Result& result, std::string_view what,
                     "the server did not accept a TLS client certificate: " + result.message,
                     "the server asks for one: give it with --cert FILE and --key FILE, issued by "
                     "a CA the server trusts"};
+        case Failure::tls_plain:
+            return {ExitStatus::network,
+                    prefix + "the server does not speak TLS on that port: " + result.message,
+                    "if it serves plain HTTP, use an http:// URL (--base-url, --url); check the "
+                    "port"};
         case Failure::unsupported:
             return {ExitStatus::usage, prefix + result.message,
                     "leave that option out, or use a libcurl built with it (letta-stream "

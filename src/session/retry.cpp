@@ -22,6 +22,7 @@ std::string retry_reason(const Attempt& a) {
             case Failure::tls_ca:         // our own files: no better on a second read
             case Failure::tls_client_cert:
             case Failure::tls_cert_refused:
+            case Failure::tls_plain:  // a plain-HTTP port stays one
             case Failure::unsupported:
                 return {};
             case Failure::dropped:

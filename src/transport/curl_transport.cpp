@@ -59,7 +59,13 @@ Failure classify(CURLcode code, std::string_view reason) noexcept {
         case CURLE_SSL_CERTPROBLEM:  // CURLOPT_SSLCERT / SSLKEY unreadable, wrong, encrypted
             return Failure::tls_client_cert;
         case CURLE_SSL_CONNECT_ERROR:
-            return client_cert_alert(reason) ? Failure::tls_cert_refused : Failure::tls;
+            if (client_cert_alert(reason)) return Failure::tls_cert_refused;
+            // OpenSSL's words for a reply that is not a TLS record (an HTTP server's "HTTP/1.1
+            // 400"): https:// to a plain-HTTP port. The same every time: not worth a retry.
+            if (reason.find("wrong version number") != std::string_view::npos ||
+                reason.find("packet length too long") != std::string_view::npos)
+                return Failure::tls_plain;
+            return Failure::tls;
         case CURLE_SSL_CIPHER:
         case CURLE_SSL_CRL_BADFILE:
             return Failure::tls;

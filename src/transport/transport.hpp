@@ -85,6 +85,7 @@ enum class Failure : unsigned char {
     tls_ca,            // the CA certificates to verify with (file or directory) would not load
     tls_client_cert,   // our client certificate or its key would not load
     tls_cert_refused,  // the server refused our client certificate, or wanted one
+    tls_plain,         // the server answered the handshake in plain text: not TLS on that port
     unsupported,       // an option this libcurl was built without
     dropped,           // connection closed or reset mid-response, truncated body
     bad_encoding,      // Content-Encoding could not be decoded

@@ -458,3 +458,17 @@ TEST_CASE("tls: HTTP/2 flood behind flag --throttle: bounded memory, SIGINT ends
     CHECK(r.max_rss_kb > 0);
     CHECK(r.max_rss_kb < 64 * 1024);
 }
+
+TEST_CASE("tls: https:// to a plain-HTTP port is exit 7 at once, with a hint to use http://",
+          "[e2e][tls]") {
+    REQUIRE_TLS_TOOLS(false);
+    ls_test::PlainHttp400 plain(ls_test::test_pki());
+    const std::string https = "https://127.0.0.1:" + std::to_string(plain.port());
+    auto r = run_clean(https, {"-a", kAgentId, "hi"});
+    INFO(ls_test::describe(r));
+    CHECK(r.exit_code == 7);
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, "does not speak TLS on that port"));
+    CHECK(contains(hint_of(r.err), "http://"));
+    CHECK_FALSE(contains(r.err, "retrying"));  // the same answer every time
+}

@@ -186,6 +186,26 @@ def run_proxy(args):
     serve(srv, handle)
 
 
+# ---- plain ------------------------------------------------------------------------------------
+# A plain-HTTP server as most are: whatever arrives (a TLS ClientHello too) gets a 400.
+
+
+def run_plain(_args):
+    srv = listen()
+
+    def handle(conn):
+        try:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                         b"Connection: close\r\n\r\n")
+        except OSError:
+            pass
+        finally:
+            linger_close(conn)
+
+    serve(srv, handle)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -196,10 +216,13 @@ def main():
     f.add_argument("--require-client-cert", default="")
     x = sub.add_parser("proxy")
     x.add_argument("--log", required=True)
+    sub.add_parser("plain")
     args = p.parse_args()
     try:
         if args.cmd == "forward":
             run_forward(args)
+        elif args.cmd == "plain":
+            run_plain(args)
         else:
             run_proxy(args)
     except KeyboardInterrupt:

@@ -348,6 +348,12 @@ std::string ConnectProxy::log() const {
     return slurp(log_path_);
 }
 
+PlainHttp400::PlainHttp400(const TestPki& pki) {
+    const std::string stderr_path = unique_path(pki.dir, "plain") + ".stderr";
+    child_.start({python(), "-I", helpers_script(), "plain"}, stderr_path);
+    port_ = parse_port(child_.read_line(10000), "the plain-HTTP server");
+}
+
 Http2Front::Http2Front(int backend_port, const TestPki& pki) {
     const std::string nghttpx = locate_program("nghttpx");
     if (nghttpx.empty()) throw std::runtime_error("nghttpx is not installed");

@@ -99,6 +99,17 @@ class ConnectProxy {
     int port_ = 0;
 };
 
+// A plain-HTTP server on 127.0.0.1 that answers anything, a TLS handshake too, with a 400.
+class PlainHttp400 {
+  public:
+    explicit PlainHttp400(const TestPki& pki);
+    int port() const { return port_; }
+
+  private:
+    ChildProcess child_;
+    int port_ = 0;
+};
+
 // nghttpx: HTTP/2 (and HTTP/1.1) over TLS on 127.0.0.1 with pki.server_cert, relayed to
 // 127.0.0.1:backend_port over HTTP/1.1.
 class Http2Front {

@@ -76,7 +76,7 @@ TEST_CASE("certificate failures are not retried; a failed handshake is", "[tls_o
     state.started_ns = 1'000'000'000;
     state.now_ns = 2'000'000'000;
     for (Failure f : {Failure::tls_untrusted, Failure::tls_ca, Failure::tls_client_cert,
-                      Failure::tls_cert_refused, Failure::unsupported}) {
+                      Failure::tls_cert_refused, Failure::tls_plain, Failure::unsupported}) {
         session::Attempt a;
         a.failure = f;
         CHECK(session::decide(a, state, policy, 0.5).kind == session::Decision::Kind::give_up);
