@@ -135,11 +135,13 @@ class Invocation {
                                        std::strerror(errno),
                                    "give a writable path");
         }
-        // The replay is read before the recording is created: a typo in one truncates nothing.
-        transport::Recording replay;
+        // The replay is opened (and its first block read) before the recording is created: a
+        // typo in one truncates nothing. The rest is read as the replay goes.
+        std::unique_ptr<transport::RecordingReader> replay;
         if (!opts_.replay_file.empty()) {
             std::string error;
-            if (!transport::read_recording(opts_.replay_file, replay, error))
+            replay = transport::RecordingReader::open(opts_.replay_file, error);
+            if (!replay)
                 return usage_error(to_int(ExitStatus::usage),
                                    "cannot read --replay " + opts_.replay_file + ": " + error,
                                    "give a recorded (--record) or hand-written SSE file");
@@ -163,11 +165,10 @@ class Invocation {
             auto replayer = std::make_unique<transport::ReplayTransport>(
                 std::move(replay),
                 transport::ReplayOptions{opts_.replay_speed, signals::wake_fd()}, clock_);
-            replay_responses_ = replayer->responses();
+            replay_ = replayer.get();
             char speed[32];
             std::snprintf(speed, sizeof speed, "%g", opts_.replay_speed);
-            err_.trace("*", "replaying " + opts_.replay_file + ": " +
-                                std::to_string(replay_responses_) + " response(s), speed " + speed);
+            err_.trace("*", "replaying " + opts_.replay_file + ", speed " + speed);
             own = std::move(replayer);
         } else if (context_.transport == nullptr) {
             transport::Options topts;
@@ -188,7 +189,7 @@ class Invocation {
         // Only Letta's API has agents to look up: other dialects take the name as it is. A
         // replay asks no one.
         if (opts_.api == cli::Api::letta && !agent_id.empty() &&
-            !protocol::is_agent_id(agent_id) && replay_responses_ == 0) {
+            !protocol::is_agent_id(agent_id) && replay_ == nullptr) {
             session::Outcome found = lookup_agent(transport, agent_id);
             if (!found.ok()) return conclude(finish_recording(found));
         }
@@ -337,7 +338,7 @@ class Invocation {
                         otid_,
                         decoder_->ends_at_eof(),
                         record_ ? &*record_ : nullptr,
-                        replay_responses_,
+                        replay_,
                         opts_.replay_file};
         return run_turn(transport, agent_id, parts);
     }
@@ -472,7 +473,7 @@ class Invocation {
     std::optional<output::Pipeline> narration_;
     int metrics_fd_ = -1;
     std::optional<transport::RecordingFile> record_;
-    std::size_t replay_responses_ = 0;  // --replay: the recording's responses
+    transport::ReplayTransport* replay_ = nullptr;  // --replay: the transport serving the file
 };
 
 }  // namespace

@@ -119,19 +119,27 @@ class Turn {
         transport::Request request;  // the transport serves the recording, whatever is asked
         request.url = std::string(p_.replay_file);
         request.cancel = &p_.cancel;
-        for (std::size_t i = 0; i < p_.replay_responses; ++i) {
-            if (i > 0) p_.chain.restart();
-            transfer(transport, request, i == 0);
+        for (bool first = true;; first = false) {
+            if (!first) p_.chain.restart();
+            transfer(transport, request, first);
             if (p_.cancel.cancelled() || !attempt.write.ok()) break;
+            if (!p_.replay->another_response()) break;
         }
         drain_pacer(transport);
         if (p_.cancel.cancelled() && attempt.cancelled_by == 0)
             attempt.cancelled_by = p_.cancel.reason();
-        return session::to_outcome(attempt, "the recorded request", p_.replay_file);
+        session::Outcome outcome =
+            session::to_outcome(attempt, "the recorded request", p_.replay_file);
+        // The stream had its end, but the file broke after it: still an error.
+        if (outcome.ok() && attempt.write.ok() && !p_.replay->read_error().empty())
+            return {ExitStatus::network,
+                    "cannot read " + std::string(p_.replay_file) + ": " + p_.replay->read_error(),
+                    "the replay stopped there; check the file"};
+        return outcome;
     }
 
     session::Outcome run(transport::Transport& transport, const std::string& agent_id) {
-        if (p_.replay_responses > 0) return replay(transport);
+        if (p_.replay != nullptr) return replay(transport);
         protocol::MessageRequest message;
         message.route = p_.opts.route == cli::Route::agents ? protocol::Route::agents
                                                             : protocol::Route::conversations;

@@ -20,6 +20,7 @@
 #include "protocol/letta_api.hpp"
 #include "session/outcome.hpp"
 #include "transport/recording.hpp"
+#include "transport/replay_transport.hpp"
 #include "transport/transport.hpp"
 #include "util/clock.hpp"
 
@@ -42,10 +43,11 @@ struct TurnParts {
     bool eof_is_end;  // the dialect's stream ends by closing (Decoder::ends_at_eof)
     // --record: every response of the turn goes to this file as it arrives (optional).
     transport::RecordingFile* record = nullptr;
-    // --replay: the transport serves this many recorded responses, which the turn takes in
-    // order, as a live turn took them (a fresh stream each, what a resume repeats dropped), with
-    // no retry policy, no waits, no resume request and no cancel on the server. 0: a live turn.
-    std::size_t replay_responses = 0;
+    // --replay: the transport (the one the turn is given) that serves the recorded responses,
+    // which the turn takes in order while another follows, as a live turn took them (a fresh
+    // stream each, what a resume repeats dropped), with no retry policy, no waits, no resume
+    // request and no cancel on the server. null: a live turn.
+    transport::ReplayTransport* replay = nullptr;
     std::string_view replay_file;  // for messages
 };
 

@@ -22,12 +22,15 @@
 // transfer ended) and last `message=TEXT` (the transport's words, to the end of the line).
 // A file without these lines (SSE written by hand) is one response, status 200,
 // text/event-stream, all at t=0. The recorder's lines are recognised only exactly as above, at a
-// line start; the three header lines only before the body of their response.
+// line start, and up to 1 MiB long; the three header lines only before the body of their
+// response. The reader streams: a file of any size is read in 64 KiB blocks as it is replayed.
 //
 // Knows nothing about SSE events, Letta or flags: lines and bytes only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -122,11 +125,147 @@ class RecordingHandler final : public Handler {
 
 // ---- the reader -----------------------------------------------------------------------------
 
-// One recorded response, as read back. The chunks' bytes point into Recording::text.
+// Reads a recording as it goes, in reads of `read_size` bytes into a buffer of bounded size, and
+// hands it out piece by piece: each response's head, its body in pieces with their times, its
+// end; then the next response. Memory stays the same whatever the size of the file: the buffer
+// holds one read and what of it is not yet decided (at most one line of the recorder's, and no
+// such line is longer than kMaxLine: a longer one is body). Any file reads (bytes that are not
+// the recorder's lines are body); a file without those lines is one 200 text/event-stream
+// response, all at t=0. Nothing is read until an item is asked for.
+class RecordingReader {
+  public:
+    static constexpr std::size_t kReadSize = 64 * 1024;
+    // The longest line that is recognised as one of the recorder's (what libcurl passes as a
+    // header value is at most 100 KiB; the recorder's other lines are short).
+    static constexpr std::size_t kMaxLine = 1024 * 1024;
+
+    // Reads up to `size` bytes into `buf`: how many, 0 at the end, -1 with errno set.
+    using Source = std::function<long(char* buf, std::size_t size)>;
+
+    struct Item {
+        enum class Kind : unsigned char {
+            head,   // a response begins: status, content_type
+            data,   // body bytes (valid until the next call), t_ms, first
+            end,    // the response is over: end_ms, failure, message
+            eof,    // no more responses (after the last one's end; given again and again)
+            error,  // reading failed: message (strerror); given again and again
+        };
+        Kind kind = Kind::eof;
+        long status = 200;
+        std::string content_type = "text/event-stream";  // empty: no Content-Type header
+        double t_ms = 0;         // when the piece arrived, after the request
+        std::string_view bytes;  // never empty
+        bool first = false;      // it begins a recorded read (after a `: t=` line, a head, a BOM)
+        double end_ms = -1;      // the `: end` line's time; -1: none
+        Failure failure = Failure::none;  // how the recorded transfer ended
+        std::string message;              // the transport's words for it, or the read error
+    };
+
+    explicit RecordingReader(Source source, std::size_t read_size = kReadSize);
+
+    // Opens `path` and reads its first block, so that a file that cannot be read (a directory)
+    // is known before anything starts; null and `error` (strerror) when that fails.
+    static std::unique_ptr<RecordingReader> open(const std::string& path, std::string& error);
+    // A reader of `text`, `read_size` bytes per read (0: all of it at once).
+    static std::unique_ptr<RecordingReader> of(std::string text, std::size_t read_size = 0);
+
+    // The next item: head, data..., end for each response, then eof (or error, at any point).
+    const Item& next();
+    // Skips what is left of the response whose head was given (a transfer that stopped early).
+    void skip_response();
+    // Whether another response follows (or the read error that ends the file is next): skips
+    // what is left of the current one, then looks at what comes.
+    bool another_response();
+    // Why reading failed (strerror), or empty.
+    const std::string& error() const noexcept { return error_; }
+    // The buffer's size: a read plus the undecided line at most (for the memory bound's tests).
+    std::size_t buffer_size() const noexcept { return buf_.size(); }
+
+  private:
+    // A line at a line start, as the parser sees it.
+    struct Line {
+        enum class Kind : unsigned char {
+            body,       // not the recorder's (or not complete and can no longer be)
+            undecided,  // may be the recorder's; its end is not read yet
+            magic,
+            status,
+            content_type,
+            time,
+            response,
+            end,
+        };
+        Kind kind = Kind::body;
+        std::size_t eol = 0;   // where its line end starts (body: npos when not known)
+        std::size_t next = 0;  // where the next line starts (recognised lines)
+        long status = 0;
+        double ms = 0;
+        std::string_view value;  // content_type
+        bool newline_added = false;
+        double end_ms = -1;
+        Failure failure = Failure::none;
+        std::string_view message;
+    };
+    // Where the body that starts at pos_ stops: at a recognised line (`line`), or where the
+    // buffer ends or a line that may be the recorder's is not read to its end (`more`).
+    struct Scan {
+        std::size_t at;
+        bool line;
+        Line found;
+    };
+    // Finds the next `c` at or after a position, remembering how far it has looked.
+    struct Finder {
+        char c;
+        std::size_t lo = 0, at = 0;  // no `c` in [lo, at)
+        std::size_t find(const std::string& buf, std::size_t from, std::size_t end);
+        void shift(std::size_t by) noexcept;
+    };
+
+    bool fill();
+    bool check_bom();
+    std::size_t eol_at(std::size_t from);
+    Line classify(std::size_t at);
+    Scan scan();
+    void begin_response(long status);
+    const Item& give_data(std::size_t from, std::size_t to);
+    const Item& give_error();
+
+    Source source_;
+    std::size_t read_size_;
+    std::string buf_;  // [pos_, end_) read and not yet consumed
+    std::size_t pos_ = 0, end_ = 0;
+    bool line_start_ = true;  // pos_ is at the start of a line
+    bool eof_ = false;
+    std::string error_;
+    Finder lf_{'\n'}, cr_{'\r'};
+
+    enum class Phase : unsigned char { bom, head, body, skip } phase_ = Phase::bom;
+    // the response being read, as the whole-file parser kept it
+    bool header_ = true;    // still before its body: the header lines count
+    bool ended_ = false;    // after its `: end` line: nothing is body until the next response
+    bool started_ = false;  // anything of the file seen (a first `: response=` line begins it)
+    bool bom_ = false;      // the file began with a BOM, given after the first head
+    long status_ = 200;
+    std::string content_type_ = "text/event-stream";
+    double end_ms_ = -1;
+    Failure failure_ = Failure::none;
+    std::string message_;
+    double chunk_ms_ = 0;
+    bool fresh_ = true;  // the next piece begins a recorded read
+    // what is due before parsing goes on, in this order
+    bool give_head_ = false, give_bom_ = false, give_end_ = false, give_begin_ = false,
+         give_eof_ = false;
+    long next_status_ = 200;  // the next response's, from its `: response=` line
+
+    Item item_;
+    bool peeked_ = false;       // item_ was looked at by another_response() and not yet given
+    bool in_response_ = false;  // a head was given and not yet its end
+};
+
+// One recorded response, read back whole (for tests and small files).
 struct RecordedResponse {
     struct Chunk {
         double t_ms = 0;  // when it arrived, after the request
-        std::string_view bytes;
+        std::string bytes;
     };
     long status = 200;
     std::string content_type = "text/event-stream";  // empty: no Content-Type header
@@ -137,16 +276,12 @@ struct RecordedResponse {
 };
 
 struct Recording {
-    std::shared_ptr<const std::string> text;  // the file (the chunks point into it)
     std::vector<RecordedResponse> responses;  // at least one
 };
 
-// Reads a recording, or any file as a 200 text/event-stream body (never fails: bytes that are
-// not the recorder's lines are body).
-Recording parse_recording(std::string text);
-
-// Reads the whole file and parses it; false and `error` (strerror) when it cannot be read.
-bool read_recording(const std::string& path, Recording& out, std::string& error);
+// Reads all of `text` through a RecordingReader, `read_size` bytes per read (0: at once): the
+// pieces of each recorded read joined into its chunk.
+Recording parse_recording(std::string_view text, std::size_t read_size = 0);
 
 // The name used in `failure=` ("dropped"), and back (unknown names: Failure::other).
 std::string_view failure_name(Failure failure) noexcept;

@@ -18,15 +18,15 @@ int ms_until(std::int64_t deadline_ns, std::int64_t now_ns) {
 
 }  // namespace
 
-ReplayTransport::ReplayTransport(Recording recording, ReplayOptions options,
+ReplayTransport::ReplayTransport(std::unique_ptr<RecordingReader> reader, ReplayOptions options,
                                  const util::Clock& clock)
-    : recording_(std::move(recording)), options_(options), clock_(clock) {
-    if (recording_.responses.empty()) recording_.responses.emplace_back();
+    : reader_(std::move(reader)), options_(options), clock_(clock) {
+    if (!reader_) reader_ = RecordingReader::of({});
     if (options_.max_read == 0) options_.max_read = 64 * 1024;
 }
 
 TransferId ReplayTransport::start(const Request& request, Handler& handler) {
-    pending_.push_back({next_id_, &handler, request.cancel});
+    pending_.push_back({next_id_, &handler, request.cancel, request.url});
     return next_id_++;
 }
 
@@ -82,49 +82,78 @@ bool ReplayTransport::wait(const Transfer& t, std::int64_t due, Control& control
 }
 
 void ReplayTransport::serve(const Transfer& t) {
+    using Kind = RecordingReader::Item::Kind;
     Handler& h = *t.handler;
     Result result;
     auto cancelled = [&] { return t.cancel != nullptr && t.cancel->cancelled(); };
+    auto read_failure = [&] {
+        result.failure = Failure::other;
+        result.message = "cannot read " + (t.what.empty() ? std::string("the recording") : t.what) +
+                         ": " + reader_->error();
+    };
     if (cancelled()) {
         result.failure = Failure::cancelled;
         result.message = "cancelled";
         return h.on_done(result);
     }
-    if (served_ >= recording_.responses.size()) {
+    reader_->skip_response();  // what a transfer that stopped early left of its response
+    const RecordingReader::Item* item = &reader_->next();
+    if (item->kind == Kind::error) {
+        read_failure();
+        return h.on_done(result);
+    }
+    if (item->kind != Kind::head) {
         result.failure = Failure::other;
         result.message = "the recording has no more responses";
         return h.on_done(result);
     }
-    const RecordedResponse& r = recording_.responses[served_++];
     current_ = t.id;
     paused_ = false;
     const std::int64_t base = clock_.now_ns();
 
     ResponseHead head;
-    head.status = r.status;
-    head.status_line = "HTTP/1.1 " + std::to_string(r.status);
-    if (!r.content_type.empty()) head.headers.push_back({"Content-Type", r.content_type});
+    head.status = item->status;
+    head.status_line = "HTTP/1.1 " + std::to_string(item->status);
+    if (!item->content_type.empty()) head.headers.push_back({"Content-Type", item->content_type});
     result.got_head = true;
     Control c = h.on_head(head);
     bool stuck = false;
-    bool complete = true;  // every recorded byte and the recorded end were reached
-    for (const auto& chunk : r.chunks) {
-        std::string_view rest = chunk.bytes;
+    bool complete = false;  // every recorded byte and the recorded end were reached
+    bool read_failed = false;
+    double end_ms = -1;
+    Failure recorded = Failure::none;
+    std::string recorded_message;
+    for (;;) {
+        // Nothing more is read while the transfer is paused: that keeps memory flat under
+        // --throttle.
+        if (!wait(t, base, c, stuck)) break;
+        item = &reader_->next();
+        if (item->kind == Kind::error) {
+            read_failed = true;
+            break;
+        }
+        if (item->kind != Kind::data) {  // the end
+            end_ms = item->end_ms;
+            recorded = item->failure;
+            recorded_message = item->message;
+            complete = true;
+            break;
+        }
+        // The piece's bytes stay valid until the reader is asked again.
+        std::string_view rest = item->bytes;
+        const std::int64_t due = due_ns(base, item->t_ms);
         while (!rest.empty()) {
-            if (!wait(t, due_ns(base, chunk.t_ms), c, stuck)) break;
+            if (!wait(t, due, c, stuck)) break;
             const std::string_view piece = rest.substr(0, options_.max_read);
             rest.remove_prefix(piece.size());
             result.body_bytes += piece.size();
             c = h.on_data(piece);
             if (c == Control::proceed) c = h.on_idle();
         }
-        if (!rest.empty() || c != Control::proceed || cancelled()) {
-            complete = false;
-            break;
-        }
+        if (!rest.empty() || c != Control::proceed || cancelled()) break;
     }
     // The end: when it was recorded, and as the reader would see it (EOF only once resumed).
-    if (complete && !wait(t, due_ns(base, r.end_ms), c, stuck)) complete = false;
+    if (complete && !wait(t, due_ns(base, end_ms), c, stuck)) complete = false;
     current_ = 0;
     paused_ = false;
     if (c == Control::abort) {
@@ -137,9 +166,12 @@ void ReplayTransport::serve(const Transfer& t) {
     } else if (stuck) {
         result.failure = Failure::other;
         result.message = "the replay was paused with nothing to resume it";
-    } else if (complete && r.failure != Failure::none) {
-        result.failure = r.failure;
-        result.message = r.message.empty() ? "the recorded transfer failed" : r.message;
+    } else if (read_failed) {
+        read_failure();
+    } else if (complete && recorded != Failure::none) {
+        result.failure = recorded;
+        result.message =
+            recorded_message.empty() ? "the recorded transfer failed" : recorded_message;
     }
     h.on_done(result);
 }

@@ -3,9 +3,14 @@
 // recording (a) is an event stream that the reference SSE reader reads as exactly the original
 // events, and (b) reads back into exactly the original bytes, each timed piece starting at a line
 // boundary no earlier than the read whose time it carries. Then the reader on its own: several
-// responses, the end line, hand-written files.
+// responses, the end line, hand-written files; the streaming reader at any read size against
+// the whole-file parser it replaced; its memory bound.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -275,4 +280,348 @@ TEST_CASE("recording: failure names", "[recording]") {
     // A recording stopped by Ctrl-C replays as a plain end.
     const auto rec = transport::parse_recording("data: a\n: end t=3 failure=cancelled message=x\n");
     CHECK(rec.responses[0].failure == Failure::none);
+}
+
+// ---- the streaming reader -----------------------------------------------------------------------
+
+namespace {
+
+// The whole-file parser that the streaming reader replaced (commit cf90a0a), kept as the oracle:
+// the file in memory, cut into chunks at the recorder's lines.
+namespace reference {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+constexpr std::string_view kMagic = "letta-stream recording ";
+
+bool all_digits(std::string_view s) {
+    if (s.empty()) return false;
+    for (const char c : s)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+
+bool parse_ms(std::string_view s, double& out) {
+    const auto dot = s.find('.');
+    if (!all_digits(s.substr(0, dot))) return false;
+    if (dot != std::string_view::npos && !all_digits(s.substr(dot + 1))) return false;
+    out = std::strtod(std::string(s).c_str(), nullptr);
+    return out <= 7 * 24 * 3600 * 1000.0;
+}
+
+bool parse_status(std::string_view s, long& out) {
+    if (!all_digits(s) || s.size() != 3) return false;
+    out = std::strtol(std::string(s).c_str(), nullptr, 10);
+    return out >= 100;
+}
+
+bool parse_end(std::string_view rest, transport::RecordedResponse& r, bool& newline_added) {
+    if (rest != "end" && !rest.starts_with("end ")) return false;
+    rest.remove_prefix(3);
+    double t = -1;
+    Failure failure = Failure::none;
+    std::string_view message;
+    bool added = false;
+    while (!rest.empty()) {
+        if (rest.front() != ' ') return false;
+        rest.remove_prefix(1);
+        if (rest.starts_with("message=")) {
+            message = rest.substr(8);
+            break;
+        }
+        const std::string_view token = rest.substr(0, rest.find(' '));
+        rest.remove_prefix(token.size());
+        if (token.starts_with("t=")) {
+            if (!parse_ms(token.substr(2), t)) return false;
+        } else if (token == "newline=added") {
+            added = true;
+        } else if (token.starts_with("failure=")) {
+            failure = transport::failure_from_name(token.substr(8));
+        } else {
+            return false;
+        }
+    }
+    r.end_ms = t;
+    r.failure = failure == Failure::cancelled ? Failure::none : failure;
+    r.message = r.failure == Failure::none ? std::string() : std::string(message);
+    newline_added = added;
+    return true;
+}
+
+bool parse_response(std::string_view rest, long& status) {
+    if (!rest.starts_with("response=")) return false;
+    rest.remove_prefix(9);
+    const auto space = rest.find(' ');
+    if (space == std::string_view::npos || !all_digits(rest.substr(0, space))) return false;
+    rest.remove_prefix(space + 1);
+    return rest.starts_with("status=") && parse_status(rest.substr(7), status);
+}
+
+transport::Recording parse(std::string_view s) {
+    transport::Recording rec;
+    std::size_t pos = s.starts_with(kBom) ? kBom.size() : 0;
+    transport::RecordedResponse cur;
+    bool started = pos > 0;
+    bool header = true;
+    bool ended = false;
+    std::size_t chunk_start = pos;
+    double chunk_ms = 0;
+    if (pos > 0) cur.chunks.push_back({0, std::string(kBom)});
+    auto close_chunk = [&](std::size_t end) {
+        if (!ended && end > chunk_start)
+            cur.chunks.push_back({chunk_ms, std::string(s.substr(chunk_start, end - chunk_start))});
+    };
+    while (pos < s.size()) {
+        const std::size_t line_start = pos;
+        const std::size_t eol = std::min(s.find_first_of("\r\n", pos), s.size());
+        pos = eol == s.size()                                              ? eol
+              : s[eol] == '\r' && eol + 1 < s.size() && s[eol + 1] == '\n' ? eol + 2
+                                                                           : eol + 1;
+        const std::string_view line = s.substr(line_start, eol - line_start);
+        if (!line.starts_with(": ")) {
+            header = false;
+            started = true;
+            continue;
+        }
+        const std::string_view rest = line.substr(2);
+        double ms = 0;
+        long status = 0;
+        bool newline_added = false;
+        if (header && rest.starts_with(kMagic) && all_digits(rest.substr(kMagic.size()))) {
+        } else if (header && rest.starts_with("status=") && parse_status(rest.substr(7), status)) {
+            cur.status = status;
+        } else if (header && rest.starts_with("content-type=")) {
+            cur.content_type = std::string(rest.substr(13));
+        } else if (rest.starts_with("t=") && parse_ms(rest.substr(2), ms)) {
+            close_chunk(line_start);
+            chunk_ms = ms;
+            header = false;
+        } else if (parse_response(rest, status)) {
+            close_chunk(line_start);
+            if (started || !rec.responses.empty()) rec.responses.push_back(std::move(cur));
+            cur = transport::RecordedResponse{};
+            cur.status = status;
+            header = true;
+            ended = false;
+            chunk_ms = 0;
+        } else if (!ended && parse_end(rest, cur, newline_added)) {
+            const bool strip =
+                newline_added && line_start > chunk_start && s[line_start - 1] == '\n';
+            close_chunk(line_start - (strip ? 1 : 0));
+            ended = true;
+        } else {
+            header = false;
+            started = true;
+            continue;
+        }
+        started = true;
+        chunk_start = pos;
+    }
+    close_chunk(s.size());
+    rec.responses.push_back(std::move(cur));
+    return rec;
+}
+
+}  // namespace reference
+
+// Everything a Recording says, chunk boundaries and times included, as text to compare.
+std::string show(const transport::Recording& rec) {
+    std::string out;
+    char num[64];
+    for (const auto& r : rec.responses) {
+        std::snprintf(num, sizeof num, "%.17g", r.end_ms);
+        out += "response " + std::to_string(r.status) + " [" + r.content_type + "] end " + num +
+               " " + std::string(transport::failure_name(r.failure)) + " [" + r.message + "]\n";
+        for (const auto& c : r.chunks) {
+            std::snprintf(num, sizeof num, "%.17g", c.t_ms);
+            out += std::string("  ") + num + ": [" + c.bytes + "]\n";
+        }
+    }
+    return out;
+}
+
+// Files of every kind: recordings of the streams above cut in several ways, turns with several
+// responses and failures, files written by hand, and the corners of the format.
+std::vector<std::string> corpus() {
+    std::vector<std::string> files;
+    for (const auto& body : streams()) {
+        files.push_back(record(body, {}));
+        std::vector<std::size_t> every3;
+        for (std::size_t i = 3; i < body.size(); i += 3)
+            every3.push_back(i);
+        files.push_back(record(body, every3));
+        files.push_back(body);  // written by hand
+    }
+    transport::RecordingWriter w;
+    std::string turn(w.begin(200, "text/event-stream"));
+    turn += w.data("data: {\"seq_id\":1}\n\ndata: {\"se", 5);
+    turn += w.end(7.5, Failure::dropped, "transfer closed with outstanding read data");
+    turn += w.begin(503, "application/json");
+    turn += w.data("{\"detail\":\"busy\"}", 3);
+    turn += w.end(4, Failure::none, {});
+    turn += w.begin(200, "");
+    turn += w.data("data: {\"seq_id\":2}\r\n\r\n", 8);
+    turn += w.end(9, Failure::cancelled, "interrupted");
+    files.push_back(turn);
+    for (const char* f : {
+             "",
+             ":",
+             ": ",
+             "\r\n",
+             ": t=5",
+             ": t=5\r",
+             ": t=5\r\n",
+             ": t=1\n: t=2\ndata: a\n",
+             "data: a\n: t=abc\n: t=1\ndata: b",
+             "data: x\n: end newline=added\n",
+             "data: x\r\n: end t=2 newline=added\r\n",
+             "data: x\r: end newline=added\r",
+             ": t=3\n: end newline=added\n",
+             "data: x\r: t=5\r\ndata: y",
+             ": response=2 status=500\ndata: x\n",
+             "\xEF\xBB\xBF: response=2 status=500\n",
+             "\xEF\xBB\xBF",
+             "\xEF\xBB\xBF: status=201\ndata: bom\n",
+             "\xEF\xBB",
+             ": status=200\n: end\n: status=500\n: content-type=x/y\n",
+             ": end\n: end\ndata: z\n: t=4\n: response=2 status=201\n: end t=1\n",
+             ": end t=5 failure=dropped message=a b  c\n: response=3 status=429\n",
+             ": response=2 status=20\n: response=x status=200\n: response=2 status=200 \n",
+             ": end tt=1\n: end t=1x\n: endless\n: end\n",
+             ": status=200\r: content-type=a\r: t=1\rdata: cr\r\r: end\r",
+             "data: a\n\n: response=2 status=200\n\n: t=1\n: response=3 status=200\n",
+             ": t=99999999999999999999999\ndata: b\n: t=604800000\ndata: c\n: t=604800001\n",
+             ": letta-stream recording 1\n: letta-stream recording x\n: status=999\n",
+             ": content-type=a: b\n: status=abc\n: ping\n\n",
+         })
+        files.emplace_back(f);
+    return files;
+}
+
+}  // namespace
+
+TEST_CASE("recording: the streaming reader at any read size is the whole-file parser",
+          "[recording]") {
+    for (const auto& file : corpus()) {
+        INFO("file:\n" << file);
+        const std::string want = show(reference::parse(file));
+        CHECK(show(transport::parse_recording(file)) == want);
+        for (const std::size_t n : {1, 2, 3, 7, 64}) {
+            INFO("read size " << n);
+            CHECK(show(transport::parse_recording(file, n)) == want);
+        }
+    }
+}
+
+TEST_CASE("recording: a recorder's line is at most 1 MiB, a longer one is body", "[recording]") {
+    const std::size_t max = transport::RecordingReader::kMaxLine;
+    // ": t=" and digits: `max` bytes is a time, one more is not.
+    for (const std::size_t len : {max, max + 1}) {
+        const std::string time_line = ": t=" + std::string(len - 5, '0') + "5";
+        REQUIRE(time_line.size() == len);
+        const std::string file = "data: a\n" + time_line + "\ndata: b\n";
+        const std::string want = show(transport::parse_recording(file));
+        for (const std::size_t n : {std::size_t{7}, std::size_t{64 * 1024}}) {
+            INFO("line " << len << ", read size " << n);
+            CHECK(show(transport::parse_recording(file, n)) == want);
+        }
+        const auto rec = transport::parse_recording(file);
+        if (len == max) {
+            REQUIRE(rec.responses[0].chunks.size() == 2);
+            CHECK(rec.responses[0].chunks[1].t_ms == 5);
+        } else {
+            REQUIRE(rec.responses[0].chunks.size() == 1);
+            CHECK(rec.responses[0].chunks[0].bytes == file);
+        }
+    }
+}
+
+TEST_CASE("recording: the streaming reader's memory does not grow with the file", "[recording]") {
+    using Kind = transport::RecordingReader::Item::Kind;
+    constexpr std::size_t kRead = transport::RecordingReader::kReadSize;
+    // A generated file, never in memory as a whole: its body, byte count and sum known.
+    struct Case {
+        const char* name;
+        std::string head;
+        std::string unit;  // repeated
+        std::size_t units;
+        std::size_t bound;  // the reader's buffer at most
+    };
+    const std::string event =
+        "data: {\"message_type\":\"assistant_message\",\"content\":\"w\"}\n\n";
+    const std::vector<Case> cases = {
+        {"50 MB of timed events", ": letta-stream recording 1\n: status=200\n: content-type=x\n",
+         ": t=12.5\n" + event + event + event, 50'000'000 / (9 + 3 * event.size()),
+         kRead + 9 + 1},  // a read and a `: t=` line cut by its end
+        {"one 20 MB line", "", std::string(1000, 'x'), 20'000, kRead + 2},
+        {"20 MB of lines that look like the recorder's until their end", "",
+         ": t=" + std::string(3000, '1') + "x\n", 20'000'000 / 3006, kRead + 3006 + 2},
+        {"lines of 2 MiB that would be a time but for their length", "",
+         ": t=" + std::string(2 * 1024 * 1024, '0') + "\n", 10,
+         transport::RecordingReader::kMaxLine + kRead + 2},
+        {"20 MB of CR lines", "", "data: cr\r", 20'000'000 / 9, kRead + 2},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        std::size_t unit = 0, in_unit = 0, in_head = 0;
+        std::uint64_t expect_bytes = 0, expect_sum = 0;
+        auto body_of = [](std::string_view s) {
+            std::uint64_t sum = 0;
+            for (const char ch : s)
+                sum += static_cast<unsigned char>(ch);
+            return sum;
+        };
+        const std::string_view unit_body = std::string_view(c.unit).starts_with(": t=12.5\n")
+                                               ? std::string_view(c.unit).substr(9)
+                                               : std::string_view(c.unit);
+        expect_bytes = unit_body.size() * c.units;
+        expect_sum = body_of(unit_body) * c.units;
+        transport::RecordingReader reader([&](char* buf, std::size_t size) -> long {
+            std::size_t n = 0;
+            while (n < size) {
+                if (in_head < c.head.size()) {
+                    buf[n++] = c.head[in_head++];
+                    continue;
+                }
+                if (unit == c.units) break;
+                const std::size_t k = std::min(size - n, c.unit.size() - in_unit);
+                std::memcpy(buf + n, c.unit.data() + in_unit, k);
+                n += k;
+                in_unit += k;
+                if (in_unit == c.unit.size()) {
+                    in_unit = 0;
+                    ++unit;
+                }
+            }
+            return static_cast<long>(n);
+        });
+        std::uint64_t bytes = 0, sum = 0;
+        std::size_t biggest = 0;
+        int heads = 0;
+        for (;;) {
+            const auto& it = reader.next();
+            biggest = std::max(biggest, reader.buffer_size());
+            if (it.kind == Kind::head) ++heads;
+            if (it.kind == Kind::data) {
+                bytes += it.bytes.size();
+                sum += body_of(it.bytes);
+            }
+            if (it.kind == Kind::eof || it.kind == Kind::error) {
+                CHECK(it.kind == Kind::eof);
+                break;
+            }
+        }
+        CHECK(heads == 1);
+        CHECK(bytes == expect_bytes);
+        CHECK(sum == expect_sum);
+        CHECK(biggest <= c.bound);
+    }
+}
+
+TEST_CASE("recording: the streaming reader: a file that cannot be opened or read", "[recording]") {
+    std::string error;
+    CHECK(transport::RecordingReader::open("/nonexistent/turn.sse", error) == nullptr);
+    CHECK(error == std::strerror(ENOENT));
+    error.clear();
+    CHECK(transport::RecordingReader::open("/", error) == nullptr);  // a directory: read fails
+    CHECK(error == std::strerror(EISDIR));
 }

@@ -5,11 +5,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -86,6 +90,11 @@ transport::Result serve(transport::ReplayTransport& t, Probe& probe,
     return probe.result;
 }
 
+// A reader of `text`, in reads of `read_size` bytes (0: all at once).
+std::unique_ptr<transport::RecordingReader> recording(std::string text, std::size_t read_size = 0) {
+    return transport::RecordingReader::of(std::move(text), read_size);
+}
+
 const char* kTimed =
     ": letta-stream recording 1\n: status=200\n: content-type=text/event-stream\n"
     ": t=0.5\ndata: a\n\n: t=40\ndata: b\n\n: t=80\ndata: c\n\n: end t=90\n";
@@ -98,10 +107,10 @@ double ms_since(std::int64_t t0, std::int64_t t1) {
 
 TEST_CASE("replay transport: a response as fast as possible", "[replay]") {
     util::ManualClock clock;
-    transport::ReplayTransport t(transport::parse_recording(kTimed), {}, clock);
-    CHECK(t.responses() == 1);
+    transport::ReplayTransport t(recording(kTimed), {}, clock);
     Probe p(clock);
     const auto r = serve(t, p);
+    CHECK_FALSE(t.another_response());
     CHECK(p.status == 200);
     CHECK(p.content_type == "text/event-stream");
     CHECK(p.body == "data: a\n\ndata: b\n\ndata: c\n\n");
@@ -116,7 +125,7 @@ TEST_CASE("replay transport: a response as fast as possible", "[replay]") {
 TEST_CASE("replay transport: the recorded times, scaled by the speed", "[replay]") {
     util::SteadyClock clock;
     for (const double speed : {1.0, 2.0}) {
-        transport::ReplayTransport t(transport::parse_recording(kTimed), {speed, -1}, clock);
+        transport::ReplayTransport t(recording(kTimed), {speed, -1}, clock);
         Probe p(clock);
         const auto t0 = clock.now_ns();
         serve(t, p);
@@ -130,18 +139,18 @@ TEST_CASE("replay transport: the recorded times, scaled by the speed", "[replay]
     }
 }
 
-TEST_CASE("replay transport: big reads in pieces; the handler's finish stops it", "[replay]") {
+TEST_CASE("replay transport: big reads in pieces, and the handler's finish stops it", "[replay]") {
     util::ManualClock clock;
     const std::string big(200'000, 'x');
     {
-        transport::ReplayTransport t(transport::parse_recording(big), {0, -1, 65536}, clock);
+        transport::ReplayTransport t(recording(big), {0, -1, 65536}, clock);
         Probe p(clock);
         serve(t, p);
         CHECK(p.body == big);
         CHECK(p.reads == 4);
     }
     {
-        transport::ReplayTransport t(transport::parse_recording(kTimed), {}, clock);
+        transport::ReplayTransport t(recording(kTimed), {}, clock);
         Probe p(clock);
         p.finish_after = 2;
         const auto r = serve(t, p);
@@ -153,7 +162,7 @@ TEST_CASE("replay transport: big reads in pieces; the handler's finish stops it"
 TEST_CASE("replay transport: a paused transfer gets only its deadlines until resumed",
           "[replay]") {
     util::SteadyClock clock;
-    transport::ReplayTransport t(transport::parse_recording(kTimed), {}, clock);
+    transport::ReplayTransport t(recording(kTimed), {}, clock);
     Probe p(clock);
     p.pause_after = 1;
     const auto r = serve(t, p);
@@ -167,7 +176,7 @@ TEST_CASE("replay transport: a paused transfer gets only its deadlines until res
 TEST_CASE("replay transport: paused with nothing to resume it ends instead of hanging",
           "[replay]") {
     util::ManualClock clock;
-    transport::ReplayTransport t(transport::parse_recording(kTimed), {}, clock);
+    transport::ReplayTransport t(recording(kTimed), {}, clock);
     class Stuck final : public transport::Handler {
       public:
         transport::Transport* t = nullptr;
@@ -194,10 +203,12 @@ TEST_CASE("replay transport: responses in order, the recorded failure, none left
         ": t=1\ndata: {\"seq_id\":1}\n\ndata: {\"se\n"
         ": end t=2 newline=added failure=dropped message=connection reset\n"
         ": response=2 status=500\n: content-type=application/json\n: t=1\n{\"detail\":\"x\"}";
-    transport::ReplayTransport t(transport::parse_recording(file), {}, clock);
-    CHECK(t.responses() == 2);
+    transport::ReplayTransport t(recording(file), {}, clock);
+    CHECK(t.another_response());
+    CHECK(t.another_response());  // asking again changes nothing
     Probe first(clock), second(clock), third(clock);
     const auto r1 = serve(t, first);
+    CHECK(t.another_response());
     CHECK(first.body == "data: {\"seq_id\":1}\n\ndata: {\"se");
     CHECK(r1.failure == Failure::dropped);
     CHECK(r1.message == "connection reset");
@@ -206,6 +217,7 @@ TEST_CASE("replay transport: responses in order, the recorded failure, none left
     CHECK(second.content_type == "application/json");
     CHECK(second.body == "{\"detail\":\"x\"}");
     CHECK(r2.ok());
+    CHECK_FALSE(t.another_response());
     const auto r3 = serve(t, third);
     CHECK(r3.failure == Failure::other);
     CHECK_FALSE(r3.got_head);
@@ -214,7 +226,7 @@ TEST_CASE("replay transport: responses in order, the recorded failure, none left
 TEST_CASE("replay transport: a cancel token, and the wake-up fd ending a long wait", "[replay]") {
     util::SteadyClock clock;
     {
-        transport::ReplayTransport t(transport::parse_recording(kTimed), {}, clock);
+        transport::ReplayTransport t(recording(kTimed), {}, clock);
         transport::CancelToken cancel;
         cancel.cancel(SIGINT);
         Probe p(clock);
@@ -228,9 +240,8 @@ TEST_CASE("replay transport: a cancel token, and the wake-up fd ending a long wa
     flag = 0;
     transport::CancelToken cancel(&flag);
     // The second read is due in an hour.
-    transport::ReplayTransport t(
-        transport::parse_recording(": t=1\ndata: a\n\n: t=3600000\ndata: b\n\n"), {1, wake[0]},
-        clock);
+    transport::ReplayTransport t(recording(": t=1\ndata: a\n\n: t=3600000\ndata: b\n\n"),
+                                 {1, wake[0]}, clock);
     Probe p(clock);
     std::thread signaller([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -267,7 +278,7 @@ TEST_CASE("replay transport: a replay recorded again is the same recording", "[r
         ": letta-stream recording 1\n: status=200\n: content-type=text/event-stream\n"
         ": t=0.0\ndata: a\r\n\r\n: t=0.0\ndata: b\n\n: end t=0.0\n"
         ": response=2 status=429\n: content-type=application/json\n: t=0.0\n{}\n: end t=0.0\n";
-    transport::ReplayTransport t(transport::parse_recording(original), {}, clock);
+    transport::ReplayTransport t(recording(original), {}, clock);
     char path[] = "/tmp/ls-replay-XXXXXX";
     const int fd = ::mkstemp(path);
     REQUIRE(fd >= 0);
@@ -275,12 +286,12 @@ TEST_CASE("replay transport: a replay recorded again is the same recording", "[r
     {
         transport::RecordingFile file(path);
         REQUIRE(file.is_open());
-        for (std::size_t i = 0; i < t.responses(); ++i) {
+        do {
             Probe p(clock);
             transport::RecordingHandler recording(p, file, clock);
             t.start({}, recording);
             t.run();
-        }
+        } while (t.another_response());
         CHECK(file.close() == 0);
     }
     std::ifstream in(path, std::ios::binary);
@@ -288,4 +299,160 @@ TEST_CASE("replay transport: a replay recorded again is the same recording", "[r
     ss << in.rdbuf();
     std::remove(path);
     CHECK(ss.str() == original);
+}
+
+TEST_CASE("replay transport: any read size serves the same responses", "[replay]") {
+    util::ManualClock clock;
+    const std::string file =
+        "\xEF\xBB\xBF: letta-stream recording 1\r\n: status=200\r\n"
+        ": content-type=text/event-stream\r\n: t=1\r\ndata: a\r\n\r\n: t=2\r\ndata: {\"se\n"
+        ": end t=3 newline=added failure=dropped message=reset\n"
+        ": response=2 status=503\n: content-type=application/json\n{\"detail\":\"busy\"}\n: end\n"
+        ": response=3 status=200\n: content-type=\n: t=1\rdata: c\r\r";
+    auto serve_all = [&](std::size_t read_size) {
+        transport::ReplayTransport t(recording(file, read_size), {}, clock);
+        std::string seen;
+        do {
+            Probe p(clock);
+            const auto r = serve(t, p);
+            seen += std::to_string(p.status) + " [" + p.content_type + "] " + p.body + " -> " +
+                    std::string(transport::failure_name(r.failure)) + " " + r.message + "\n";
+        } while (t.another_response());
+        return seen;
+    };
+    const std::string whole = serve_all(0);
+    CHECK(whole ==
+          "200 [text/event-stream] \xEF\xBB\xBF"
+          "data: a\r\n\r\ndata: {\"se ->"
+          " dropped reset\n"
+          "503 [application/json] {\"detail\":\"busy\"}\n ->  \n"
+          "200 [] data: c\r\r ->  \n");
+    for (const std::size_t n : {1, 2, 3, 5, 7, 64}) {
+        INFO("read size " << n);
+        CHECK(serve_all(n) == whole);
+    }
+}
+
+TEST_CASE("replay transport: a transfer stopped early leaves the rest of its response",
+          "[replay]") {
+    util::ManualClock clock;
+    const std::string file =
+        ": t=1\ndata: a\n\n: t=2\ndata: b\n\n: t=3\ndata: c\n\n: end\n"
+        ": response=2 status=200\n: t=1\ndata: second\n\n"
+        ": response=3 status=200\n: t=1\ndata: third\n\n";
+    for (const std::size_t n : {0, 1, 4}) {
+        transport::ReplayTransport t(recording(file, n), {}, clock);
+        Probe first(clock);
+        first.finish_after = 1;
+        serve(t, first);
+        INFO("read size " << n);
+        CHECK_FALSE(first.body.empty());  // the first piece: at most the first recorded read
+        CHECK(std::string_view("data: a\n\n").starts_with(first.body));
+        Probe second(clock);
+        second.finish_after = 1;
+        serve(t, second);  // without asking whether another follows
+        CHECK_FALSE(second.body.empty());
+        CHECK(std::string_view("data: second\n\n").starts_with(second.body));
+        REQUIRE(t.another_response());
+        Probe third(clock);
+        serve(t, third);
+        CHECK(third.body == "data: third\n\n");
+        CHECK_FALSE(t.another_response());
+    }
+}
+
+TEST_CASE("replay transport: a file that cannot be read to its end fails the transfer",
+          "[replay]") {
+    util::ManualClock clock;
+    const std::string text = ": t=1\ndata: a\n\n: t=2\ndata: b\n\n: end\n: response=2 status=200\n";
+    for (const std::size_t fail_at :
+         {std::size_t{0}, std::size_t{9}, std::size_t{30}, text.size()}) {
+        INFO("the read after " << fail_at << " bytes fails");
+        std::size_t at = 0;
+        auto reader = std::make_unique<transport::RecordingReader>(
+            [&](char* buf, std::size_t size) -> long {
+                if (at >= fail_at) {
+                    errno = EIO;
+                    return -1;
+                }
+                const std::size_t n = std::min(size, fail_at - at);
+                std::memcpy(buf, text.data() + at, n);
+                at += n;
+                return static_cast<long>(n);
+            },
+            4);
+        transport::ReplayTransport t(std::move(reader), {}, clock);
+        transport::Request request;
+        request.url = "turn.sse";
+        std::string body;
+        transport::Result r;
+        for (int i = 0; i < 3 && r.ok(); ++i) {
+            Probe p(clock);
+            p.transport = &t;
+            p.id = t.start(request, p);
+            t.run();
+            body += p.body;
+            r = p.result;
+            if (r.ok() && !t.another_response()) break;
+        }
+        CHECK(r.failure == Failure::other);
+        CHECK(r.message == "cannot read turn.sse: " + std::string(std::strerror(EIO)));
+        CHECK(t.read_error() == std::strerror(EIO));
+        CHECK(std::string_view("data: a\n\ndata: b\n\n").starts_with(body));
+    }
+}
+
+TEST_CASE("replay transport: a paused transfer reads nothing more from the file", "[replay]") {
+    util::SteadyClock clock;
+    // 4 MiB of events, read 64 KiB at a time.
+    std::string text;
+    while (text.size() < 4 * 1024 * 1024)
+        text += "data: {\"message_type\":\"assistant_message\",\"content\":\"word \"}\n\n";
+    std::size_t at = 0;
+    int reads = 0;
+    auto reader =
+        std::make_unique<transport::RecordingReader>([&](char* buf, std::size_t size) -> long {
+            ++reads;
+            const std::size_t n = std::min(size, text.size() - at);
+            std::memcpy(buf, text.data() + at, n);
+            at += n;
+            return static_cast<long>(n);
+        });
+    transport::ReplayTransport t(std::move(reader), {}, clock);
+    Probe p(clock);
+    p.pause_after = 1;
+    int reads_at_pause = -1;
+    bool read_while_paused = false;
+    class Watch final : public transport::Handler {
+      public:
+        Watch(Probe& probe, int& reads, int& at_pause, bool& read_while_paused)
+            : p_(probe), reads_(reads), at_pause_(at_pause), bad_(read_while_paused) {}
+        Control on_head(const transport::ResponseHead& h) override { return p_.on_head(h); }
+        Control on_data(std::string_view b) override {
+            const Control c = p_.on_data(b);
+            if (p_.reads == p_.pause_after) at_pause_ = reads_;
+            return c;
+        }
+        Control on_idle() override {
+            if (p_.resume_at >= 0 && reads_ != at_pause_) bad_ = true;  // still paused
+            return p_.on_idle();
+        }
+        std::int64_t deadline_ns() const override { return p_.deadline_ns(); }
+        void on_done(const transport::Result& r) override { p_.on_done(r); }
+
+      private:
+        Probe& p_;
+        int& reads_;
+        int& at_pause_;
+        bool& bad_;
+    } watch(p, reads, reads_at_pause, read_while_paused);
+    p.transport = &t;
+    p.id = t.start({}, watch);
+    t.run();
+    CHECK(p.result.ok());
+    CHECK(p.body == text);
+    REQUIRE(p.resumed_ns > 0);
+    CHECK(reads_at_pause >= 1);
+    CHECK_FALSE(read_while_paused);
+    CHECK(p.idles > 2);  // it did wait, paused
 }
