@@ -205,7 +205,7 @@ TEST_CASE("split, line endings, data: without space, BOM", "[fake_server]") {
     }
 }
 
-TEST_CASE("gzip: every write is decodable at once; length and close framing", "[fake_server]") {
+TEST_CASE("gzip: every write is decodable at once, length and close framing", "[fake_server]") {
     const std::string f = fixture("synth_foreground_token_stream.sse");
     FakeServer s(one_fixture("synth_foreground_token_stream.sse", R"(,"gzip":true)"));
     HttpResponse r = post_stream(s);
@@ -231,7 +231,7 @@ TEST_CASE("gzip: every write is decodable at once; length and close framing", "[
     CHECK(cr.body == f);
 }
 
-TEST_CASE("faults: close_after_bytes, stall, endless, raw_tail; the server survives",
+TEST_CASE("faults: close_after_bytes, stall, endless, raw_tail, the server survives",
           "[fake_server]") {
     const std::string f = fixture("synth_foreground_token_stream.sse");
     FakeServer s(R"({"responses":[
@@ -371,7 +371,7 @@ TEST_CASE("Expect: 100-continue, keep-alive, 413", "[fake_server]") {
     CHECK(big.read_response(3000).status == 413);
 }
 
-TEST_CASE("cancel stops a running stream; resume replays after starting_after", "[fake_server]") {
+TEST_CASE("cancel stops a running stream, resume replays after starting_after", "[fake_server]") {
     FakeServer s(R"({"responses":[
         {"generate":{"repeat_events":2000,"run_id":"run-c"},"rate":500},
         {"generate":{"run_id":"run-bg","background":true},"close_after_bytes":2500}]})");
@@ -700,7 +700,7 @@ TEST_CASE("chat completions: a flood of openai chunks is coalesced and fast",
     CHECK(sse_data_payloads(r.body).back() == "[DONE]");
 }
 
-TEST_CASE("/x/ routes: any GET or POST, no checks; body_events", "[fake_server][openai]") {
+TEST_CASE("/x/ routes: any GET or POST, no checks, body_events", "[fake_server][openai]") {
     FakeServer s(R"({"api_key":"k","agents":[{"id":"agent-a"}],"responses":[
         {"body_events":["data: {\"type\":\"delta\",\"text\":\"Hi\"}","event: end\ndata: {}"]},
         {"body_events":["id: 1\ndata: a","data: b"],"line_endings":"crlf","status":201},

@@ -75,7 +75,7 @@ TEST_CASE("a stall is counted", "[e2e][metrics]") {
     CHECK(m["itl_ms"]["max"].GetDouble() >= 1200);
 }
 
-TEST_CASE("flag -m prints a short human report on stderr; stdout is untouched", "[e2e][metrics]") {
+TEST_CASE("flag -m prints a short human report on stderr, stdout is untouched", "[e2e][metrics]") {
     ls_test::FakeServer server(scenario(R"({"fixture":"synth_foreground_token_stream.sse"})"));
     auto r = run(&server, {"-m", "-a", kAgentId, "hi"});
     REQUIRE(r.exit_code == 0);
@@ -88,7 +88,7 @@ TEST_CASE("flag -m prints a short human report on stderr; stdout is untouched", 
     CHECK_FALSE(contains(r.err, "\x1b["));  // NO_COLOR and not a terminal
 }
 
-TEST_CASE("flag --metrics-file writes one JSON line; stderr stays quiet", "[e2e][metrics]") {
+TEST_CASE("flag --metrics-file writes one JSON line, stderr stays quiet", "[e2e][metrics]") {
     ls_test::FakeServer server(scenario(R"({"fixture":"synth_foreground_token_stream.sse"})"));
     const std::string path = server.dir() + "/metrics.json";
     auto r = run(&server, {"--metrics-file", path, "-a", kAgentId, "hi"});

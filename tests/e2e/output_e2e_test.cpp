@@ -29,7 +29,7 @@ TEST_CASE("> /dev/full: an error and exit 10", "[e2e][output]") {
         contains(r.err, "letta-stream: error: writing to stdout failed: No space left on device"));
 }
 
-TEST_CASE("past ulimit -f: not killed by SIGXFSZ; what fit is kept, an error and exit 10",
+TEST_CASE("past ulimit -f: not killed by SIGXFSZ, what fit is kept, an error and exit 10",
           "[e2e][output]") {
     ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200}})"));
     const std::string path = server.dir() + "/out.txt";

@@ -143,7 +143,7 @@ TEST_CASE("a foreground stream that breaks after output is never re-POSTed", "[e
     CHECK(message_posts(server).size() == 1);
 }
 
-TEST_CASE("retries: 503 then success, the same otid every time; -j says so", "[e2e][reliability]") {
+TEST_CASE("retries: 503 then success, the same otid every time, -j says so", "[e2e][reliability]") {
     ls_test::FakeServer server(
         answers(R"({"status":503,"body_json":{"detail":"busy"}},{"generate":{"text":"ok"}})"));
     auto r = run(&server, {"-j", "-a", kAgentId, "hi"});
@@ -170,7 +170,7 @@ TEST_CASE("429 with Retry-After: 1 waits about a second", "[e2e][reliability]") 
     CHECK(contains(r.err, R"("retries":1)"));
 }
 
-TEST_CASE("not retried: quota 429, 401, 404; --retries 0", "[e2e][reliability]") {
+TEST_CASE("not retried: quota 429, 401, 404, --retries 0", "[e2e][reliability]") {
     struct Case {
         const char* response;
         int status;
@@ -259,7 +259,7 @@ TEST_CASE("a silent background stream is resumed, not failed", "[e2e][reliabilit
     CHECK(paths(silent, "/v1/runs/run-s/stream").size() == 1);
 }
 
-TEST_CASE("SIGINT cancels the run on the server: one cancel request; --no-cancel: none",
+TEST_CASE("SIGINT cancels the run on the server: one cancel request, --no-cancel: none",
           "[e2e][reliability]") {
     ls_test::FakeServer server(scenario(R"({"generate":{"tokens":200},"rate":50})"));
     auto r = run(&server, {"-j", "-a", kAgentId, "hi"},
@@ -307,7 +307,7 @@ TEST_CASE("a run that can no longer be re-attached ends with exit 7 and its run 
     CHECK(paths(server, "/v1/runs/run-gone/stream").size() == 1);  // refused for good: once
 }
 
-TEST_CASE("flag --background auto falls back to the foreground when the server cannot; on: error",
+TEST_CASE("flag --background auto falls back to the foreground when the server cannot, on: error",
           "[e2e][reliability]") {
     const std::string refused =
         R"({"status":503,"body_json":{"detail":"Background streaming requires Redis to be running."}})";

@@ -143,7 +143,7 @@ TEST_CASE("flag --gzip: the first chunk decodes while the server still holds the
     CHECK(gunzip(r.out).rfind(first, 0) == 0);
 }
 
-TEST_CASE("flag --gzip: the trailer is there after SIGINT and after a server error; gzip -t agrees",
+TEST_CASE("flag --gzip: the trailer is there after SIGINT and after a server error, gzip -t agrees",
           "[e2e][shaping]") {
     ls_test::FakeServer slow(scenario(R"({"generate":{"tokens":200},"rate":50})"));
     auto interrupted =

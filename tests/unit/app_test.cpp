@@ -114,7 +114,7 @@ TEST_CASE("an agent name is looked up first, then the turn goes to its id", "[ap
     CHECK(a.transport.requests[1].body.find(kAgent) != std::string::npos);
 }
 
-TEST_CASE("with -j, an HTTP error is an error line and the done line; exit 3", "[app]") {
+TEST_CASE("with -j, an HTTP error is an error line and the done line, exit 3", "[app]") {
     App a;
     ls_test::FakeResponse r;
     r.status = 401;

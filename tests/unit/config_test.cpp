@@ -88,7 +88,7 @@ TEST_CASE("config: a missing default file is no error, and nothing is read witho
     CHECK(contains(r.hint, "--no-config"));
 }
 
-TEST_CASE("flag --config: another file; missing or unreadable is a usage error naming it",
+TEST_CASE("flag --config: another file, missing or unreadable is a usage error naming it",
           "[config]") {
     FakeEnv f;
     f.config("agent = \"default-file\"\n");
@@ -118,7 +118,7 @@ TEST_CASE("flag --config: another file; missing or unreadable is a usage error n
     CHECK(r.text == "--config was given more than once");
 }
 
-TEST_CASE("flag --no-config: no file is read; with --config it is a usage error", "[config]") {
+TEST_CASE("flag --no-config: no file is read, with --config it is a usage error", "[config]") {
     FakeEnv f;
     f.config("agent = \"from-file\"\nretries = \"broken\"\n");
     auto r = f.parse({"--no-config", "-a", kAgent, "hi"});

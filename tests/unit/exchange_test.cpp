@@ -73,7 +73,7 @@ TEST_CASE("an oversized event stops the stream with a clear error", "[turn]") {
     CHECK(h.writer.bytes == "ok\n");
 }
 
-TEST_CASE("[DONE] ends the transfer; data after it is ignored", "[turn]") {
+TEST_CASE("[DONE] ends the transfer, data after it is ignored", "[turn]") {
     Harness h;
     h.head(200, kSse);
     auto c = h.turn->on_data(
@@ -106,7 +106,7 @@ TEST_CASE("before stop_reason there is no deadline", "[turn]") {
     CHECK(h.turn->on_idle() == Control::proceed);
 }
 
-TEST_CASE("a drop after stop_reason is still a success; before it, exit 7", "[turn]") {
+TEST_CASE("a drop after stop_reason is still a success, before it, exit 7", "[turn]") {
     Harness ok;
     ok.head(200, kSse);
     ok.data("data: {\"message_type\":\"stop_reason\",\"stop_reason\":\"end_turn\"}\n\n");

@@ -203,7 +203,7 @@ TEST_CASE("members framing: one whole member per write, the file is their concat
     CHECK(members == static_cast<int>(chunks.size()));
 }
 
-TEST_CASE("levels 1 and 9 round-trip and reach the header; others are clamped", "[gzip]") {
+TEST_CASE("levels 1 and 9 round-trip and reach the header, others are clamped", "[gzip]") {
     const std::string text = big_input(200'000);
     // The gzip header's XFL byte: 4 = fastest, 2 = best (RFC 1952 §2.3.1).
     for (const auto& [level, xfl] : {std::pair{1, 4}, {9, 2}, {0, 4}, {42, 2}}) {
@@ -269,7 +269,7 @@ TEST_CASE("a failing next writer is returned as is, and sticks", "[gzip]") {
     }
 }
 
-TEST_CASE("empty writes write nothing; finish writes one trailer, once", "[gzip]") {
+TEST_CASE("empty writes write nothing, finish writes one trailer, once", "[gzip]") {
     SECTION("stream") {
         RecordingWriter next;
         GzipWriter gz(next, GzipFraming::stream, 6);

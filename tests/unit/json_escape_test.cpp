@@ -107,7 +107,7 @@ TEST_CASE("metrics JSON: control bytes in server-sent strings are escaped", "[js
 
 // The three characters some line splitters end lines at (Python's str.splitlines, JavaScript
 // before ES2019), which JSON allows raw in strings.
-TEST_CASE("escape_js_line_terminators: U+2028, U+2029 and NEL become \\u escapes",
+TEST_CASE("escape_js_line_terminators: U+2028, U+2029 and NEL become JSON escapes",
           "[json][json_escape]") {
     auto escaped = [](std::string s, std::size_t from = 0) {
         util::escape_js_line_terminators(s, from);

@@ -130,7 +130,7 @@ std::vector<std::string> types(const std::vector<Doc>& docs) {
 
 }  // namespace
 
-TEST_CASE("start line is line 1 with the schema; seq and t_ms on every line", "[jsonl]") {
+TEST_CASE("start line is line 1 with the schema, seq and t_ms on every line", "[jsonl]") {
     Fixture x;
     TurnInfo info;
     info.agent = "helper";
@@ -470,7 +470,7 @@ TEST_CASE("done is the last line, exactly once", "[jsonl]") {
     CHECK_FALSE(has(d.back(), "message"));
 }
 
-TEST_CASE("invalid UTF-8 is repaired; control characters and NUL are escaped", "[jsonl]") {
+TEST_CASE("invalid UTF-8 is repaired, control characters and NUL are escaped", "[jsonl]") {
     Fixture x;
     x.f.on_event(ev(Kind::content, "caf\xe9"));
     const std::string ctrl(

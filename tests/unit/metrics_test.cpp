@@ -440,7 +440,7 @@ TEST_CASE("render_text: at most a dozen lines, color only on request", "[metrics
     CHECK(count_lines(colored) == count_lines(plain));
 }
 
-TEST_CASE("finish is idempotent; a stop-reason override wins", "[metrics]") {
+TEST_CASE("finish is idempotent, a stop-reason override wins", "[metrics]") {
     Timeline t;
     t.event(Kind::stop, "end_turn");
     t.at(100);
@@ -459,7 +459,7 @@ TEST_CASE("finish is idempotent; a stop-reason override wins", "[metrics]") {
     CHECK(keep.rec.summary().stop_reason == "max_steps");
 }
 
-TEST_CASE("retries: the latest request and head count; the first content flush stays TTFT",
+TEST_CASE("retries: the latest request and head count, the first content flush stays TTFT",
           "[metrics]") {
     Timeline t;
     t.at(5);

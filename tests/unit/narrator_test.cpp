@@ -28,7 +28,7 @@ TEST_CASE("reasoning streams inline and ends with the segment", "[narrator]") {
     CHECK(n.pending() == "reasoning: The user greeted me.\n");
 }
 
-TEST_CASE("tool calls are joined from deltas; results are one line", "[narrator]") {
+TEST_CASE("tool calls are joined from deltas, results are one line", "[narrator]") {
     // As in the program: stream::ToolCalls assembles the deltas in front of the narrator.
     output::Narrator n(false, true, false);
     stream::ToolCalls calls(n);

@@ -293,7 +293,7 @@ TEST_CASE("openai: interleaved tool-call indexes keep their own id and name", "[
     }
 }
 
-TEST_CASE("openai: usage chunks, with details; usage null is nothing", "[openai]") {
+TEST_CASE("openai: usage chunks, with details, usage null is nothing", "[openai]") {
     const auto events = run_fixture("synth_openai_parallel_tool_calls.sse");
     const auto usage = of_kind(events, Kind::usage);
     REQUIRE(usage.size() == 1);
@@ -328,7 +328,7 @@ TEST_CASE("openai: usage chunks, with details; usage null is nothing", "[openai]
     CHECK(decode(R"({"id":"x","choices":[],"usage":null})").events.empty());
 }
 
-TEST_CASE("openai: reasoning_content (llama.cpp) and reasoning (Ollama); finish length",
+TEST_CASE("openai: reasoning_content (llama.cpp) and reasoning (Ollama), finish length",
           "[openai][fixtures]") {
     const auto llama = run_fixture("synth_llamacpp_reasoning.sse");
     CHECK(concat(llama, Kind::reasoning) == "The user wants a haiku about tea.");
@@ -360,7 +360,7 @@ TEST_CASE("openai: a stream without [DONE] has no done event", "[openai][fixture
     CHECK(events.back().kind == Kind::tool_call);
 }
 
-TEST_CASE("openai: malformed JSON, non-objects and named events; the stream goes on",
+TEST_CASE("openai: malformed JSON, non-objects and named events, the stream goes on",
           "[openai][fixtures]") {
     const auto events = run_fixture("synth_malformed_and_errors.sse");
     REQUIRE(events.size() == 7);
@@ -429,7 +429,7 @@ TEST_CASE("openai: error payload shapes", "[openai]") {
     CHECK(decode(R"({"error":null,"choices":[]})").events.empty());
 }
 
-TEST_CASE("openai: choice 0 only; index after the delta; empty chunks are nothing", "[openai]") {
+TEST_CASE("openai: choice 0 only, index after the delta, empty chunks are nothing", "[openai]") {
     auto texts = [](const Result& r) {
         REQUIRE(r.status == DecodeStatus::ok);
         std::string out;

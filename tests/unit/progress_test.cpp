@@ -64,7 +64,7 @@ TEST_CASE("colour dims the line", "[progress]") {
     CHECK(line.substr(line.size() - 4) == "\x1b[0m");
 }
 
-TEST_CASE("hidden reasoning keeps the line, with its phase; the reply ends it", "[progress]") {
+TEST_CASE("hidden reasoning keeps the line, with its phase, the reply ends it", "[progress]") {
     Pipe p;
     util::ManualClock clock;
     output::Stderr err(p.fds[1]);

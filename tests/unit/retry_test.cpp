@@ -78,7 +78,7 @@ TEST_CASE("what is retried before the stream starts, and what is not", "[retry]"
           Kind::give_up);
 }
 
-TEST_CASE("backoff: full jitter over base·2^n, capped; Retry-After wins", "[retry]") {
+TEST_CASE("backoff: full jitter over base·2^n, capped, Retry-After wins", "[retry]") {
     session::RetryPolicy p;
     p.retries = 10;
     p.base_ns = 500'000'000;
@@ -164,7 +164,7 @@ TEST_CASE("ended turns, signals, output failures and our own limits are never re
     CHECK(session::decide(all_time, state(), p, 0.5).kind == Kind::give_up);
 }
 
-TEST_CASE("Retry-After: seconds, an HTTP date, retry-after-ms; garbage is absent", "[retry]") {
+TEST_CASE("Retry-After: seconds, an HTTP date, retry-after-ms, garbage is absent", "[retry]") {
     using session::parse_retry_after_ms;
     const std::time_t now = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
     CHECK(parse_retry_after_ms("7", "", now) == 7000);

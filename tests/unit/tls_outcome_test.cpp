@@ -70,7 +70,7 @@ TEST_CASE("a client certificate the server refused: exit 7, naming --cert", "[tl
     CHECK(outcome(Failure::tls, "SSL_connect: reset").status == ExitStatus::network);
 }
 
-TEST_CASE("certificate failures are not retried; a failed handshake is", "[tls_outcome]") {
+TEST_CASE("certificate failures are not retried, a failed handshake is", "[tls_outcome]") {
     const session::RetryPolicy policy;
     session::RetryState state;
     state.started_ns = 1'000'000'000;
