@@ -63,7 +63,8 @@ class Turn {
         config.announce = announce;
         if (p_.recorder != nullptr)
             config.head_seen = [this](const transport::ResponseHead& h) {
-                p_.recorder->response_head(h.status);
+                p_.recorder->response_head(
+                    h.status, std::string_view(h.status_line).substr(0, h.status_line.find(' ')));
             };
         session::Exchange exchange = p_.chain.exchange(std::move(config));
         if (p_.recorder != nullptr) p_.recorder->request_sent();

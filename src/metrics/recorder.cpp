@@ -35,9 +35,12 @@ Recorder::Recorder(const util::Clock& clock, std::int64_t start_ns, double stall
       stall_threshold_ms_(stall_threshold_ms > 0 ? stall_threshold_ms : 0),
       stall_threshold_ns_(stall_threshold_ms > 0 ? round_positive(stall_threshold_ms * 1e6) : 0) {}
 
-void Recorder::response_head(long http_status) noexcept {
+void Recorder::response_head(long http_status, std::string_view protocol) {
     head_ns_ = elapsed_ns();
     http_status_ = http_status;
+    // "HTTP/2" → "2", "HTTP/1.1" → "1.1"; anything else is not known.
+    http_version_.clear();
+    if (protocol.starts_with("HTTP/") && protocol.size() > 5) http_version_ = protocol.substr(5);
 }
 
 void Recorder::on_event(const stream::Event& event) {
@@ -156,6 +159,7 @@ Summary Recorder::summary() const {
     s.usage = usage_;
     s.stop_reason = stop_reason_;
     s.http_status = http_status_;
+    s.http_version = http_version_;
     s.run_id = run_id_;
     s.retries = retries_;
     s.resumes = resumes_;

@@ -26,7 +26,8 @@ class Recorder final : public stream::Sink {
     // How long an agent-name lookup took.
     void agent_lookup(double ms) noexcept { lookup_ms_ = ms; }
     // Response headers arrived.
-    void response_head(long http_status) noexcept;
+    // `protocol`: the status line's first word ("HTTP/2", "HTTP/1.1"), or empty.
+    void response_head(long http_status, std::string_view protocol = {});
     // Each decoded event, timestamped at the call. Allocation-free in steady state.
     void on_event(const stream::Event& event) override;
     // A write of `bytes` to stdout completed; `had_content` = it carried assistant content.
@@ -84,6 +85,7 @@ class Recorder final : public stream::Sink {
     stream::Usage usage_;
     std::string stop_reason_;
     long http_status_ = 0;
+    std::string http_version_;
     std::string run_id_;
     std::uint64_t retries_ = 0;
     std::uint64_t resumes_ = 0;

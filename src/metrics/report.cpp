@@ -167,7 +167,9 @@ std::string render_text(const Summary& s, bool color) {
 
     std::string run = s.run_id;
     if (!s.stop_reason.empty()) add(run, "stop " + s.stop_reason);
-    if (s.http_status > 0) add(run, "HTTP " + std::to_string(s.http_status));
+    if (s.http_status > 0)
+        add(run, (s.http_version.empty() ? "HTTP " : "HTTP/" + s.http_version + " ") +
+                     std::to_string(s.http_status));
     // Reliability counters are noise on the common, clean run.
     if (s.retries > 0) add(run, "retries " + grouped(s.retries));
     if (s.resumes > 0) add(run, "resumes " + grouped(s.resumes));
@@ -279,6 +281,7 @@ std::string render_json(const Summary& s) {
         w.Int64(s.http_status);
     else
         w.Null();
+    string_or_null("http_version", s.http_version);
     string_or_null("run_id", s.run_id);
     count("retries", s.retries);
     count("resumes", s.resumes);

@@ -52,6 +52,7 @@ struct Summary {
 
     std::string stop_reason;  // empty = none
     long http_status = 0;     // 0 = no response head
+    std::string http_version;  // "1.1", "2"; empty when not known
     std::string run_id;       // empty = unknown
     std::uint64_t retries = 0;
     std::uint64_t resumes = 0;

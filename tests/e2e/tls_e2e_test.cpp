@@ -406,11 +406,13 @@ TEST_CASE("tls: HTTP/2 through nghttpx, the reply arrives token by token", "[e2e
     ls_test::FakeServer server(scenario(R"({"generate":{"tokens":30},"rate":50})"));
     ls_test::Http2Front h2(server.port(), pki);
     const auto r =
-        run_clean(h2.url(), {"--verbose", "--cacert", pki.ca, "-a", kAgentId, "Explain"});
+        run_clean(h2.url(), {"--verbose", "--metrics=json", "--cacert", pki.ca, "-a", kAgentId,
+                             "Explain"});
     INFO(ls_test::describe(r));
     INFO(h2.stderr_text());
     REQUIRE(r.exit_code == 0);
     CHECK(contains(r.err, "< HTTP/2 200"));
+    CHECK(contains(r.err, R"("http_version":"2")"));
     REQUIRE(r.out_chunks.size() >= 10);
     CHECK(r.out_chunks.back().t_ms - r.out_chunks.front().t_ms > 300);
     // The same text as over HTTP/1.1.

@@ -363,7 +363,7 @@ TEST_CASE("render_json: one line, documented keys, null rules", "[metrics]") {
         "schema finished headers_ms ttft_ms total_ms generation_ms lookup_ms request_ms "
         "first_token_ms last_token_ms tokens words chars content_bytes bytes_out events pings "
         "tokens_per_s generation_tokens_per_s itl_ms stalls stall_ms stall_threshold_ms usage "
-        "stop_reason http_status run_id retries resumes exit_status exit_name");
+        "stop_reason http_status http_version run_id retries resumes exit_status exit_name");
     for (std::string k; keys >> k;) {
         INFO(k);
         CHECK(doc.HasMember(k.c_str()));
@@ -505,4 +505,23 @@ TEST_CASE("metrics JSON: U+2028, U+2029 and NEL are escaped, one line for every 
     REQUIRE_FALSE(d.HasParseError());
     CHECK(std::string(d["run_id"].GetString(), d["run_id"].GetStringLength()) == s.run_id);
     CHECK(std::string(d["stop_reason"].GetString()) == s.stop_reason);
+}
+
+TEST_CASE("the HTTP version of the response: in the run line and as http_version", "[metrics]") {
+    Timeline h2;
+    h2.rec.request_sent();
+    h2.rec.response_head(200, "HTTP/2");
+    const auto s2 = h2.rec.summary();
+    CHECK(s2.http_version == "2");
+    CHECK(metrics::render_text(s2, false).find("HTTP/2 200") != std::string::npos);
+    CHECK(parse(metrics::render_json(s2))["http_version"] == "2");
+
+    Timeline h1;
+    h1.rec.response_head(503, "HTTP/1.1");
+    CHECK(parse(metrics::render_json(h1.rec.summary()))["http_version"] == "1.1");
+
+    Timeline none;  // no head, or a status line without a version
+    none.rec.response_head(200, "");
+    CHECK(parse(metrics::render_json(none.rec.summary()))["http_version"].IsNull());
+    CHECK(metrics::render_text(none.rec.summary(), false).find("HTTP 200") != std::string::npos);
 }
