@@ -35,6 +35,18 @@ bool has_control(std::string_view s) {
     return false;
 }
 
+// Control characters or a space: never in a URL, a key or a proxy as we take them.
+bool has_control_or_space(std::string_view s) {
+    return has_control(s) || s.find(' ') != std::string_view::npos;
+}
+
+// An http:// or https:// URL with a host, and nothing in it that cannot be sent as it is.
+bool is_http_url(std::string_view url) {
+    const util::UrlParts p = util::split_url(url);
+    return (util::iequals(p.scheme, "http") || util::iequals(p.scheme, "https")) &&
+           !p.host.empty() && !has_control_or_space(url);
+}
+
 // RFC 9110 token characters for a header name.
 bool is_token(std::string_view s) {
     if (s.empty()) return false;
@@ -82,8 +94,7 @@ void add_layer(const std::vector<std::string>& layer, Options& o) {
 std::string normalize_base_url(std::string_view url, const std::string& source) {
     const util::UrlParts p = util::split_url(url);
     const std::string shown = "'" + util::redact_url(url) + "' (from " + source + ")";
-    const bool http = util::iequals(p.scheme, "http") || util::iequals(p.scheme, "https");
-    if (!http || p.host.empty() || has_control(url) || url.find(' ') != std::string_view::npos)
+    if (!is_http_url(url))
         throw UsageError{ExitStatus::usage, "invalid base URL " + shown,
                          "use an http:// or https:// URL such as https://api.letta.com"};
     if (const auto q = p.tail.find_first_of("?#"); q != std::string_view::npos)
@@ -148,7 +159,7 @@ void resolve_api_key(const RawOptions& raw, const Environment& env, Options& o) 
     } else if (auto w = o.api == Api::openai ? env.getenv("OPENAI_API_KEY") : std::nullopt) {
         o.api_key = std::string(trim(*w));
     }
-    if (has_control(o.api_key) || o.api_key.find(' ') != std::string::npos)
+    if (has_control_or_space(o.api_key))
         throw UsageError{ExitStatus::auth, "the API key contains spaces or control characters",
                          "check LETTA_API_KEY or the --api-key-file contents"};
     // An Authorization header of the user's own (-H, LETTA_CUSTOM_HEADERS) is a key too.
@@ -160,14 +171,21 @@ void resolve_api_key(const RawOptions& raw, const Environment& env, Options& o) 
 
 bool parse_int(const std::string& text, long lo, long hi, long& out);
 
+// A number that starts with a digit or '.' (strtod alone would also take " 5", "+5", "-1" and
+// "inf"), read to its end and finite: never negative.
+bool parse_decimal(const std::string& text, double& out) {
+    if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.'))
+        return false;
+    char* end = nullptr;
+    out = std::strtod(text.c_str(), &end);
+    return end != text.c_str() && *end == '\0' && std::isfinite(out);
+}
+
 // SECONDS (fractions allowed, at most a day) → milliseconds, rounded (without libm: secs is
 // in [0, 86400], so adding 0.5 and truncating rounds like lround). 0 only where `zero_is_off`.
 long seconds(const std::string& text, const char* flag, bool zero_is_off) {
-    char* end = nullptr;
-    const double secs = std::strtod(text.c_str(), &end);
-    if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.') ||
-        end == text.c_str() || *end != '\0' || !std::isfinite(secs) || secs < 0 ||
-        (secs == 0 && !zero_is_off) || secs > 86400)
+    double secs = 0;
+    if (!parse_decimal(text, secs) || (secs == 0 && !zero_is_off) || secs > 86400)
         throw UsageError{ExitStatus::usage, "invalid " + std::string(flag) + " '" + text + "'",
                          std::string("give a number of seconds") +
                              (zero_is_off ? " (0: no limit)" : " greater than 0") + ", e.g. " +
@@ -263,6 +281,14 @@ void reject_empty_values(const RawOptions& raw) {
     require_value(raw.url, "--url", "give the endpoint's full http:// or https:// URL");
     require_value(raw.config, "--config",
                   "give the path of a configuration file, or --no-config to read none");
+    require_value(raw.cacert, "--cacert", "give a CA certificate file (PEM), or leave --cacert out");
+    require_value(raw.capath, "--capath", "give a directory of CA certificates, or leave it out");
+    require_value(raw.cert, "--cert", "give a client certificate file (PEM), or leave --cert out");
+    require_value(raw.key, "--key", "give the private key file of --cert, or leave --key out");
+    require_value(raw.proxy, "--proxy",
+                  "give a proxy URL such as http://proxy:3128, or leave --proxy out");
+    require_value(raw.record, "--record", "give a path to save the response to");
+    require_value(raw.replay, "--replay", "give the path of a recorded SSE file");
 }
 
 bool parse_api(const std::string& text, Api& api) {
@@ -327,9 +353,7 @@ void resolve_api(const RawOptions& raw, const Environment& env, Options& o) {
     if (raw.model) o.model = std::string(trim(*raw.model));
     if (raw.url) {
         o.url = std::string(trim(*raw.url));
-        const util::UrlParts p = util::split_url(o.url);
-        if (!(util::iequals(p.scheme, "http") || util::iequals(p.scheme, "https")) ||
-            p.host.empty() || has_control(o.url) || o.url.find(' ') != std::string::npos)
+        if (!is_http_url(o.url))
             throw UsageError{ExitStatus::usage, "invalid --url '" + util::redact_url(o.url) + "'",
                              "give the endpoint's full http:// or https:// URL"};
     }
@@ -564,51 +588,37 @@ void require_readable(const Environment& env, const std::string& path, bool dir,
 // SSL_CERT_DIR (curl's own order; libcurl itself reads none of them). Either flag turns all
 // three variables off, as in curl.
 void resolve_tls(const RawOptions& raw, const Environment& env, Options& o) {
-    require_value(raw.cacert, "--cacert", "give a CA certificate file (PEM), or leave --cacert out");
-    require_value(raw.capath, "--capath", "give a directory of CA certificates, or leave it out");
-    require_value(raw.cert, "--cert", "give a client certificate file (PEM), or leave --cert out");
-    require_value(raw.key, "--key", "give the private key file of --cert, or leave --key out");
+    // `path` from `source` (a flag or a variable) into `out`, once it is known to be readable.
+    auto take = [&](const std::string& path, bool dir, const std::string& source,
+                    const std::string& hint, std::string& out) {
+        require_readable(env, path, dir, source, hint);
+        out = path;
+    };
     const bool flag = raw.cacert || raw.capath;
     if (raw.cacert) {
-        o.cacert = *raw.cacert;
-        require_readable(env, o.cacert, false, "--cacert",
-                         "give a readable CA certificate file (PEM)");
+        take(*raw.cacert, false, "--cacert", "give a readable CA certificate file (PEM)", o.cacert);
     } else if (!flag) {
         for (const char* name : {"CURL_CA_BUNDLE", "SSL_CERT_FILE"}) {
             if (auto v = given(env, name)) {
-                o.cacert = *v;
-                require_readable(env, o.cacert, false, name,
-                                 std::string("fix or unset ") + name + ", or give --cacert FILE");
+                take(*v, false, name, std::string("fix or unset ") + name + ", or give --cacert FILE",
+                     o.cacert);
                 break;
             }
         }
     }
-    if (raw.capath) {
-        o.capath = *raw.capath;
-        require_readable(env, o.capath, true, "--capath", "give a readable directory");
-    } else if (!flag) {
-        if (auto v = given(env, "SSL_CERT_DIR")) {
-            o.capath = *v;
-            require_readable(env, o.capath, true, "SSL_CERT_DIR",
-                             "fix or unset SSL_CERT_DIR, or give --capath DIR");
-        }
-    }
+    if (raw.capath)
+        take(*raw.capath, true, "--capath", "give a readable directory", o.capath);
+    else if (auto v = flag ? std::nullopt : given(env, "SSL_CERT_DIR"))
+        take(*v, true, "SSL_CERT_DIR", "fix or unset SSL_CERT_DIR, or give --capath DIR", o.capath);
     if (raw.key && !raw.cert)
         throw UsageError{ExitStatus::usage, "--key needs --cert",
                          "give the client certificate with --cert FILE"};
-    if (raw.cert) {
-        o.client_cert = *raw.cert;
-        require_readable(env, o.client_cert, false, "--cert",
-                         "give a readable client certificate file (PEM)");
-    }
-    if (raw.key) {
-        o.client_key = *raw.key;
-        require_readable(env, o.client_key, false, "--key", "give a readable private key (PEM)");
-    }
+    if (raw.cert)
+        take(*raw.cert, false, "--cert", "give a readable client certificate file (PEM)",
+             o.client_cert);
+    if (raw.key) take(*raw.key, false, "--key", "give a readable private key (PEM)", o.client_key);
     o.insecure = raw.insecure;
 
-    require_value(raw.proxy, "--proxy",
-                  "give a proxy URL such as http://proxy:3128, or leave --proxy out");
     if (raw.proxy) {
         o.proxy = std::string(trim(*raw.proxy));
         const util::UrlParts p = util::split_url(o.proxy);
@@ -616,8 +626,7 @@ void resolve_tls(const RawOptions& raw, const Environment& env, Options& o) {
         const bool known = scheme.empty() || scheme == "http" || scheme == "https" ||
                            scheme == "socks4" || scheme == "socks4a" || scheme == "socks5" ||
                            scheme == "socks5h";
-        if (!known || has_control(o.proxy) || o.proxy.find(' ') != std::string::npos ||
-            !is_host_port(p.host) || (!p.tail.empty() && p.tail != "/"))
+        if (!known || has_control_or_space(o.proxy) || !is_host_port(p.host) || (!p.tail.empty() && p.tail != "/"))
             throw UsageError{ExitStatus::usage,
                              "invalid --proxy '" + util::redact_url(o.proxy) + "'",
                              "give [SCHEME://][USER:PASSWORD@]HOST[:PORT] with SCHEME http, "
@@ -632,16 +641,12 @@ void resolve_tls(const RawOptions& raw, const Environment& env, Options& o) {
 }
 
 void resolve_replay(const RawOptions& raw, Options& o) {
-    require_value(raw.record, "--record", "give a path to save the response to");
-    require_value(raw.replay, "--replay", "give the path of a recorded SSE file");
     if (raw.record) o.record_file = *raw.record;
     if (raw.replay) o.replay_file = *raw.replay;
     if (raw.replay_speed) {
-        char* end = nullptr;
         const std::string& t = *raw.replay_speed;
-        const double x = std::strtod(t.c_str(), &end);
-        if (t.empty() || !(std::isdigit(static_cast<unsigned char>(t[0])) || t[0] == '.') ||
-            end == t.c_str() || *end != '\0' || !std::isfinite(x) || x < 0 || x > 1000)
+        double x = 0;
+        if (!parse_decimal(t, x) || x > 1000)
             throw UsageError{ExitStatus::usage, "invalid --replay-speed '" + t + "'",
                              "give 0 (as fast as possible), 1 (real time), 2 (twice as fast), "
                              "... up to 1000"};

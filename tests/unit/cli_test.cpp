@@ -887,3 +887,18 @@ TEST_CASE("flag --proxy: a URL of host and port, or a usage error naming it", "[
         CHECK(contains(r.hint, "HOST[:PORT]"));
     }
 }
+
+TEST_CASE("flag --replay-speed: a number from 0 to 1000, with --replay", "[cli]") {
+    FakeEnv f;
+    CHECK(f.parse({"--replay", "r.sse", "--replay-speed", "0.5"}).options.replay_speed == 0.5);
+    CHECK(f.parse({"--replay", "r.sse", "--replay-speed", ".25"}).options.replay_speed == 0.25);
+    CHECK(f.parse({"--replay", "r.sse", "--replay-speed", "1000"}).options.replay_speed == 1000);
+    for (const char* bad : {"-1", "+2", " 2", "2x", "inf", "nan", "1001", "1e9", "x"}) {
+        INFO(bad);
+        auto r = f.parse({"--replay", "r.sse", "--replay-speed", bad});
+        CHECK(r.exit_code == 2);
+        CHECK(r.text == "invalid --replay-speed '" + std::string(bad) + "'");
+    }
+    CHECK(f.parse({"--replay-speed", "2", "-a", kAgent, "hi"}).text ==
+          "--replay-speed needs --replay");
+}
