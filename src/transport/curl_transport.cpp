@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "transport/proxy_env.hpp"
+#include "transport/wait.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
 
@@ -98,20 +99,6 @@ std::int64_t steady_ns() {
     return clock.now_ns();
 }
 
-// Nanoseconds until `deadline_ns`, at most a day; 0 if past. The loop sleeps with ppoll(2), to
-// the nanosecond: poll(2)'s whole milliseconds, rounded up, held --throttle under ~900 tokens/s.
-std::int64_t ns_until(std::int64_t deadline_ns, std::int64_t now_ns) {
-    if (deadline_ns <= now_ns) return 0;
-    return std::min<std::int64_t>(deadline_ns - now_ns, std::int64_t{24} * 3600 * 1'000'000'000);
-}
-
-// ppoll(2) for at most `wait_ns` (-1: no limit).
-int poll_for(pollfd* fds, std::size_t n, std::int64_t wait_ns) {
-    if (wait_ns < 0) return ::ppoll(fds, n, nullptr, nullptr);
-    const timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000),
-                      static_cast<long>(wait_ns % 1'000'000'000)};
-    return ::ppoll(fds, n, &ts, nullptr);
-}
 
 }  // namespace
 
@@ -432,11 +419,8 @@ struct CurlTransport::Impl {
         const std::size_t nsock = fds.size();
         if (options.wake_fd >= 0) fds.push_back({options.wake_fd, POLLIN, 0});
         const int n = poll_for(fds.data(), fds.size(), wait_ns());
-        if (n > 0 && options.wake_fd >= 0 && (fds[nsock].revents & POLLIN) != 0) {
-            char drain[64];
-            while (::read(options.wake_fd, drain, sizeof drain) > 0) {
-            }
-        }
+        if (n > 0 && options.wake_fd >= 0 && (fds[nsock].revents & POLLIN) != 0)
+            drain_wake_fd(options.wake_fd);
         int running = 0;
         for (std::size_t i = 0; n > 0 && i < nsock; ++i) {
             const short re = fds[i].revents;
@@ -526,19 +510,7 @@ void CurlTransport::run() {
 }
 
 void CurlTransport::sleep_until(std::int64_t deadline_ns, const CancelToken* cancel) {
-    Impl& s = *impl_;
-    for (;;) {
-        if (cancel != nullptr && cancel->cancelled()) return;
-        const std::int64_t now = s.clock.now_ns();
-        if (now >= deadline_ns) return;
-        pollfd p{s.options.wake_fd, POLLIN, 0};
-        const int n = poll_for(&p, s.options.wake_fd >= 0 ? 1 : 0, ns_until(deadline_ns, now));
-        if (n > 0 && (p.revents & POLLIN) != 0) {
-            char drain[64];
-            while (::read(s.options.wake_fd, drain, sizeof drain) > 0) {
-            }
-        }
-    }
+    sleep_on(impl_->clock, impl_->options.wake_fd, deadline_ns, cancel);
 }
 
 // From curl_version_info(), not curl_version(): the latter also asks libldap for its version,

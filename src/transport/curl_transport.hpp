@@ -58,10 +58,6 @@ class CurlTransport final : public Transport {
     std::unique_ptr<Impl> impl_;
 };
 
-// The proxy that libcurl takes from the environment for `url` (http_proxy, HTTPS_PROXY,
-// all_proxy, ..., minus no_proxy), or empty. For messages: a dead proxy is named as such.
-std::string proxy_from_environment(std::string_view url);
-
 // libcurl's own version string ("libcurl/7.88.1 OpenSSL/3.0.15 ..."), for --version.
 std::string library_version();
 

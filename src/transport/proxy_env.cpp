@@ -7,7 +7,6 @@
 #include <string>
 #include <string_view>
 
-#include "transport/curl_transport.hpp"
 #include "util/strings.hpp"
 
 namespace letta_stream::transport {
@@ -128,10 +127,9 @@ bool no_proxy_matches(std::string_view list, std::string_view host_in) {
 std::string proxy_to_add(std::string_view url, std::string_view explicit_proxy,
                          const EnvLookup& env) {
     if (!explicit_proxy.empty()) return {};
-    const Target t = parse_target(url);
-    if (t.scheme != "http" || env("http_proxy")) return {};
-    if (env("REQUEST_METHOD")) return {};
-    return env("HTTP_PROXY").value_or(std::string());
+    // libcurl reads http_proxy itself; what is left of scheme_proxy's rule is HTTP_PROXY.
+    if (parse_target(url).scheme != "http" || env("http_proxy")) return {};
+    return scheme_proxy("http", env).value_or(std::string());
 }
 
 std::string effective_proxy(std::string_view url, std::string_view explicit_proxy,
@@ -146,10 +144,6 @@ std::string effective_proxy(std::string_view url, std::string_view explicit_prox
     if (auto p = scheme_proxy(t.scheme, env)) return *p;
     if (auto p = env("all_proxy")) return *p;
     return env("ALL_PROXY").value_or(std::string());
-}
-
-std::string proxy_from_environment(std::string_view url) {
-    return effective_proxy(url, {}, {}, process_environment());
 }
 
 }  // namespace letta_stream::transport

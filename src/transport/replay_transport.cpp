@@ -1,22 +1,11 @@
 #include "transport/replay_transport.hpp"
 
-#include <poll.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <string>
 
+#include "transport/wait.hpp"
+
 namespace letta_stream::transport {
-
-namespace {
-
-int ms_until(std::int64_t deadline_ns, std::int64_t now_ns) {
-    if (deadline_ns <= now_ns) return 0;
-    const std::int64_t ms = (deadline_ns - now_ns + 999'999) / 1'000'000;
-    return static_cast<int>(std::min<std::int64_t>(ms, 24 * 3600 * 1000));
-}
-
-}  // namespace
 
 ReplayTransport::ReplayTransport(std::unique_ptr<RecordingReader> reader, ReplayOptions options,
                                  const util::Clock& clock)
@@ -53,14 +42,7 @@ std::int64_t ReplayTransport::due_ns(std::int64_t base_ns, double t_ms) const {
 }
 
 void ReplayTransport::block(std::int64_t deadline_ns) {
-    const int timeout = deadline_ns < 0 ? -1 : ms_until(deadline_ns, clock_.now_ns());
-    pollfd p{options_.wake_fd, POLLIN, 0};
-    const int n = ::poll(&p, options_.wake_fd >= 0 ? 1 : 0, timeout);
-    if (n > 0 && (p.revents & POLLIN) != 0) {
-        char drain[64];
-        while (::read(options_.wake_fd, drain, sizeof drain) > 0) {
-        }
-    }
+    wait_once(clock_, options_.wake_fd, deadline_ns);
 }
 
 bool ReplayTransport::wait(const Transfer& t, std::int64_t due, Control& control, bool& stuck) {
@@ -177,11 +159,7 @@ void ReplayTransport::serve(const Transfer& t) {
 }
 
 void ReplayTransport::sleep_until(std::int64_t deadline_ns, const CancelToken* cancel) {
-    for (;;) {
-        if (cancel != nullptr && cancel->cancelled()) return;
-        if (clock_.now_ns() >= deadline_ns) return;
-        block(deadline_ns);
-    }
+    sleep_on(clock_, options_.wake_fd, deadline_ns, cancel);
 }
 
 }  // namespace letta_stream::transport
