@@ -338,8 +338,7 @@ class Invocation {
                         otid_,
                         decoder_->ends_at_eof(),
                         record_ ? &*record_ : nullptr,
-                        replay_,
-                        opts_.replay_file};
+                        replay_};
         return run_turn(transport, agent_id, parts);
     }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <random>
 
 #include "protocol/dialects.hpp"
@@ -63,19 +64,16 @@ class Turn {
         config.announce = announce;
         if (p_.recorder != nullptr)
             config.head_seen = [this](const transport::ResponseHead& h) {
-                p_.recorder->response_head(
-                    h.status, std::string_view(h.status_line).substr(0, h.status_line.find(' ')));
+                p_.recorder->response_head(h.status, h.status_line);
             };
         session::Exchange exchange = p_.chain.exchange(std::move(config));
         if (p_.recorder != nullptr) p_.recorder->request_sent();
-        if (p_.record != nullptr) {
-            transport::RecordingHandler recording(exchange, *p_.record, p_.clock);
-            exchange.attach(transport.start(request, recording));
-            transport.run();
-        } else {
-            exchange.attach(transport.start(request, exchange));
-            transport.run();
-        }
+        std::optional<transport::RecordingHandler> recording;
+        if (p_.record != nullptr) recording.emplace(exchange, *p_.record, p_.clock);
+        transport::Handler& handler = recording ? static_cast<transport::Handler&>(*recording)
+                                                : static_cast<transport::Handler&>(exchange);
+        exchange.attach(transport.start(request, handler));
+        transport.run();
     }
 
     // The server cannot run background turns (no Redis behind it, or an older server).
@@ -118,7 +116,7 @@ class Turn {
         session::Attempt& attempt = p_.chain.attempt();
         attempt.eof_is_end = p_.eof_is_end;
         transport::Request request;  // the transport serves the recording, whatever is asked
-        request.url = std::string(p_.replay_file);
+        request.url = p_.opts.replay_file;
         request.cancel = &p_.cancel;
         for (bool first = true;; first = false) {
             if (!first) p_.chain.restart();
@@ -130,11 +128,11 @@ class Turn {
         if (p_.cancel.cancelled() && attempt.cancelled_by == 0)
             attempt.cancelled_by = p_.cancel.reason();
         session::Outcome outcome =
-            session::to_outcome(attempt, "the recorded request", p_.replay_file);
+            session::to_outcome(attempt, "the recorded request", p_.opts.replay_file);
         // The stream had its end, but the file broke after it: still an error.
         if (outcome.ok() && attempt.write.ok() && !p_.replay->read_error().empty())
             return {ExitStatus::network,
-                    "cannot read " + std::string(p_.replay_file) + ": " + p_.replay->read_error(),
+                    "cannot read " + p_.opts.replay_file + ": " + p_.replay->read_error(),
                     "the replay stopped there; check the file"};
         return outcome;
     }

@@ -48,7 +48,6 @@ struct TurnParts {
     // stream each, what a resume repeats dropped), with no retry policy, no waits, no resume
     // request and no cancel on the server. null: a live turn.
     transport::ReplayTransport* replay = nullptr;
-    std::string_view replay_file;  // for messages
 };
 
 session::Outcome run_turn(transport::Transport& transport, const std::string& agent_id,

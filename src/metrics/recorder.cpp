@@ -35,10 +35,11 @@ Recorder::Recorder(const util::Clock& clock, std::int64_t start_ns, double stall
       stall_threshold_ms_(stall_threshold_ms > 0 ? stall_threshold_ms : 0),
       stall_threshold_ns_(stall_threshold_ms > 0 ? round_positive(stall_threshold_ms * 1e6) : 0) {}
 
-void Recorder::response_head(long http_status, std::string_view protocol) {
+void Recorder::response_head(long http_status, std::string_view status_line) {
     head_ns_ = elapsed_ns();
     http_status_ = http_status;
-    // "HTTP/2" → "2", "HTTP/1.1" → "1.1"; anything else is not known.
+    // "HTTP/2 200" → "2", "HTTP/1.1 200 OK" → "1.1"; anything else is not known.
+    const std::string_view protocol = status_line.substr(0, status_line.find(' '));
     http_version_.clear();
     if (protocol.starts_with("HTTP/") && protocol.size() > 5) http_version_ = protocol.substr(5);
 }

@@ -26,8 +26,8 @@ class Recorder final : public stream::Sink {
     // How long an agent-name lookup took.
     void agent_lookup(double ms) noexcept { lookup_ms_ = ms; }
     // Response headers arrived.
-    // `protocol`: the status line's first word ("HTTP/2", "HTTP/1.1"), or empty.
-    void response_head(long http_status, std::string_view protocol = {});
+    // `status_line`: "HTTP/2 200", "HTTP/1.1 200 OK", or empty when the version is not known.
+    void response_head(long http_status, std::string_view status_line = {});
     // Each decoded event, timestamped at the call. Allocation-free in steady state.
     void on_event(const stream::Event& event) override;
     // A write of `bytes` to stdout completed; `had_content` = it carried assistant content.

@@ -95,7 +95,7 @@ void ReplayTransport::serve(const Transfer& t) {
 
     ResponseHead head;
     head.status = item->status;
-    head.status_line = "HTTP/1.1 " + std::to_string(item->status);
+    head.status_line.clear();  // a recording keeps the status, not the HTTP version
     if (!item->content_type.empty()) head.headers.push_back({"Content-Type", item->content_type});
     result.got_head = true;
     Control c = h.on_head(head);

@@ -58,7 +58,7 @@ struct Request {
 
 struct ResponseHead {
     long status = 0;
-    std::string status_line;  // "HTTP/1.1 200 OK"
+    std::string status_line;  // "HTTP/1.1 200 OK"; empty from a replay (no version recorded)
     std::vector<Header> headers;
 
     // Case-insensitive lookup; empty when absent.

@@ -510,14 +510,14 @@ TEST_CASE("metrics JSON: U+2028, U+2029 and NEL are escaped, one line for every 
 TEST_CASE("the HTTP version of the response: in the run line and as http_version", "[metrics]") {
     Timeline h2;
     h2.rec.request_sent();
-    h2.rec.response_head(200, "HTTP/2");
+    h2.rec.response_head(200, "HTTP/2 200");
     const auto s2 = h2.rec.summary();
     CHECK(s2.http_version == "2");
     CHECK(metrics::render_text(s2, false).find("HTTP/2 200") != std::string::npos);
     CHECK(parse(metrics::render_json(s2))["http_version"] == "2");
 
     Timeline h1;
-    h1.rec.response_head(503, "HTTP/1.1");
+    h1.rec.response_head(503, "HTTP/1.1 503 Service Unavailable");
     CHECK(parse(metrics::render_json(h1.rec.summary()))["http_version"] == "1.1");
 
     Timeline none;  // no head, or a status line without a version
