@@ -48,7 +48,8 @@ Pacer::Held::Held(const stream::Event& e)
       message_id(e.message_id),
       otid(e.otid),
       run_id(e.run_id),
-      hint(e.hint) {
+      hint(e.hint),
+      last_event_id(e.last_event_id) {
     event.text = text;
     event.name = name;
     event.detail = detail;
@@ -58,11 +59,13 @@ Pacer::Held::Held(const stream::Event& e)
     event.otid = otid;
     event.run_id = run_id;
     event.hint = hint;
+    event.last_event_id = last_event_id;
 }
 
 std::size_t Pacer::Held::bytes() const noexcept {
     return text.size() + name.size() + detail.size() + tool_call_id.size() + status.size() +
-           message_id.size() + otid.size() + run_id.size() + hint.size() + sizeof(Held);
+           message_id.size() + otid.size() + run_id.size() + hint.size() + last_event_id.size() +
+           sizeof(Held);
 }
 
 Pacer::Pacer(stream::Sink& next, const util::Clock& clock, PacerConfig config)

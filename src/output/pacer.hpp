@@ -60,7 +60,9 @@ class Pacer final : public stream::Sink {
     // An event that outlives on_event(): its own copies of the strings.
     struct Held {
         stream::Event event;
-        std::string text, name, detail, tool_call_id, status, message_id, otid, run_id, hint;
+        // Owned copies of every string_view of stream::Event (the views die with the read).
+        std::string text, name, detail, tool_call_id, status, message_id, otid, run_id, hint,
+            last_event_id;
         std::size_t pos = 0;  // content already let out (character mode)
         explicit Held(const stream::Event& e);
         Held(const Held&) = delete;

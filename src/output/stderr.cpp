@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "util/terminal_text.hpp"
+
 namespace letta_stream::output {
 
 namespace {
@@ -41,16 +43,11 @@ void Stderr::start_line() {
 void Stderr::write_line(std::string_view a, std::string_view b, std::string_view c,
                         std::string_view d) {
     start_line();
-    line_.clear();
-    line_.append(a).append(b).append(c).append(d);
-    // A diagnostic is one line: control characters from server text must not forge extra lines
-    // or terminal escapes.
-    for (char& ch : line_) {
-        if (ch == '\n' || ch == '\r')
-            ch = ' ';
-        else if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\t') || ch == '\x7f')
-            ch = '?';
-    }
+    line_.assign(a);
+    // A diagnostic is one line: control characters from server text (C1 ones too: an 8-bit CSI
+    // is an escape sequence) must not forge extra lines or terminal escapes.
+    for (std::string_view part : {b, c, d})
+        util::append_terminal_safe(line_, part, true);
     line_.push_back('\n');
     put(line_);
 }

@@ -71,7 +71,7 @@ class CountingWriter final : public Writer {
 
     std::uint64_t bytes() const noexcept { return bytes_; }
     // Nothing written yet, or the last byte was a newline.
-    bool at_line_start() const noexcept { return bytes_ == 0 || last_ == '\n'; }
+    bool at_line_start() const noexcept { return last_ == '\n'; }  // last_ starts as '\n'
 
   private:
     Writer& next_;

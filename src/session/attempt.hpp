@@ -57,7 +57,6 @@ struct Attempt {
     enum class Timeout : unsigned char { none, first_token, idle, max_time };
     Timeout timeout = Timeout::none;  // which of our timeouts ended the transfer
     long timeout_ms = 0;              // its limit, for the message
-    std::uint64_t pauses = 0;         // times the transfer was paused for the throttle to catch up
     int cancelled_by = 0;             // the signal (or other reason) that cancelled the attempt
     output::WriteResult write;
 

@@ -57,7 +57,6 @@ Control Exchange::on_data(std::string_view bytes) {
             if (config_.pacer != nullptr && config_.transport != nullptr && id_ != 0 && !paused_ &&
                 config_.pacer->backlog_bytes() > output::Pacer::kMaxBacklog) {
                 paused_ = true;
-                ++a_.pauses;
                 config_.transport->pause(id_);
             }
             return Control::proceed;

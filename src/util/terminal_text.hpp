@@ -3,6 +3,7 @@
 // U+0080..U+009F (8-bit CSI and OSC) become '?'; "\r\n" becomes "\n" and a lone CR '?' (it would
 // rewrite the line). Newlines and tabs stay. Everything else, invalid UTF-8 included, is copied
 // as it is. Used for every server-originated string written to stderr; stdout is never filtered.
+// `one_line` (a diagnostic): CR and LF become a space each, so no line can be forged.
 #pragma once
 
 #include <string>
@@ -10,10 +11,12 @@
 
 namespace letta_stream::util {
 
-inline void append_terminal_safe(std::string& out, std::string_view s) {
+inline void append_terminal_safe(std::string& out, std::string_view s, bool one_line = false) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) {
+        if (one_line && (c == '\n' || c == '\r')) {
+            out.push_back(' ');
+        } else if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) {
             out.push_back(static_cast<char>(c));
         } else if (c == '\r') {
             if (i + 1 < s.size() && s[i + 1] == '\n') continue;

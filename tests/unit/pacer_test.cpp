@@ -313,3 +313,28 @@ TEST_CASE("throttle: late wake-ups do not slow the rate down", "[pacer]") {
     p.on_flush();
     CHECK(out.items.size() == 5001);
 }
+
+// A held event outlives the read its views pointed into: the pacer keeps its own copies, the
+// SSE last event ID included (--api sse -j --throttle).
+TEST_CASE("throttle: a held event owns every string it carries", "[pacer]") {
+    util::ManualClock clock;
+    struct Ids final : stream::Sink {
+        std::vector<std::string> ids;
+        void on_event(const stream::Event& e) override { ids.emplace_back(e.last_event_id); }
+        void on_flush() override {}
+        void on_end() override {}
+    } out;
+    output::Pacer p(out, clock, {.rate_per_s = 10});
+    for (const char* id : {"7", "8"}) {
+        std::string buffer = id;  // the read's buffer, overwritten right after
+        stream::Event e = content("x");
+        e.last_event_id = buffer;
+        p.on_event(e);
+        buffer.assign(buffer.size(), '#');
+    }
+    for (int guard = 0; p.throttling() && guard < 100; ++guard) {
+        clock.set_ns(std::max(clock.now_ns(), p.deadline_ns()));
+        p.on_flush();
+    }
+    CHECK(out.ids == std::vector<std::string>{"7", "8"});
+}

@@ -71,3 +71,10 @@ TEST_CASE("diagnostics are one line without control characters", "[stderr]") {
     err.error("bad\x1b[2J\nline\r", {});
     CHECK(p.drain() == "letta-stream: error: bad?[2J line \n");
 }
+
+TEST_CASE("diagnostics turn C1 controls (an 8-bit CSI) into '?' too", "[stderr]") {
+    Pipe p;
+    output::Stderr err(p.fds[1]);
+    err.error("bad\xC2\x9B" "2J é", "hint\xC2\x9D" "0;t\x07");
+    CHECK(p.drain() == "letta-stream: error: bad?2J é\nletta-stream: hint: hint?0;t?\n");
+}
