@@ -126,15 +126,11 @@ class Invocation {
             err_.loud_warning(
                 "--insecure: the server's TLS certificate is not verified; anyone on the path can "
                 "read the API key and the reply");
-        if (!opts_.metrics_file.empty()) {
-            metrics_fd_ =
-                ::open(opts_.metrics_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-            if (metrics_fd_ < 0)
-                return usage_error(to_int(ExitStatus::usage),
-                                   "cannot write --metrics-file " + opts_.metrics_file + ": " +
-                                       std::strerror(errno),
-                                   "give a writable path");
-        }
+        if (!open_metrics_file())
+            return usage_error(to_int(ExitStatus::usage),
+                               "cannot write --metrics-file " + opts_.metrics_file + ": " +
+                                   std::strerror(errno),
+                               "give a writable path");
         // The replay is opened (and its first block read) before the recording is created: a
         // typo in one truncates nothing. The rest is read as the replay goes.
         std::unique_ptr<transport::RecordingReader> replay;
@@ -202,9 +198,7 @@ class Invocation {
     int interrupted_early(cli::Options options) {
         opts_ = std::move(options);
         err_.set_quiet(opts_.quiet);
-        if (!opts_.metrics_file.empty())
-            metrics_fd_ =
-                ::open(opts_.metrics_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        open_metrics_file();
         compose();
         return conclude(session::interrupted_by(*signal_));
     }
@@ -411,6 +405,17 @@ class Invocation {
     }
 
     // Writes and closes the metrics file; 0 or the errno of the failure.
+    // --metrics-file, created or truncated at start on every path; tried once (a usage error
+    // after a failed open does not try again). False (errno set) when it was named and failed.
+    bool open_metrics_file() {
+        if (opts_.metrics_file.empty()) return true;
+        if (metrics_open_tried_) return metrics_fd_ >= 0;
+        metrics_open_tried_ = true;
+        metrics_fd_ =
+            ::open(opts_.metrics_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        return metrics_fd_ >= 0;
+    }
+
     int write_metrics_file(const std::string& json) {
         const auto written = output::FdWriter(metrics_fd_).write(json);
         const int error = !written.ok() ? written.error : ::close(metrics_fd_) != 0 ? errno : 0;
@@ -422,9 +427,7 @@ class Invocation {
     // A usage error still ends JSON-lines output properly when -j was given, and still writes
     // the --metrics-file report when the file was named (it is truncated at start on every path).
     int usage_error(int code, const std::string& message, const std::string& hint) {
-        if (!opts_.metrics_file.empty() && metrics_fd_ < 0)
-            metrics_fd_ =
-                ::open(opts_.metrics_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (metrics_fd_ < 0 && !metrics_open_tried_) open_metrics_file();
         if (metrics_fd_ >= 0) {
             metrics::Recorder usage(clock_, start_ns_);
             usage.finish(code, to_string(static_cast<ExitStatus>(code)));
@@ -471,6 +474,7 @@ class Invocation {
     std::unique_ptr<output::Narrator> narrator_;
     std::optional<output::Pipeline> narration_;
     int metrics_fd_ = -1;
+    bool metrics_open_tried_ = false;
     std::optional<transport::RecordingFile> record_;
     transport::ReplayTransport* replay_ = nullptr;  // --replay: the transport serving the file
 };
