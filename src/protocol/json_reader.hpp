@@ -7,10 +7,37 @@
 #include <rapidjson/reader.h>
 
 #include <cstdio>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
 namespace letta_stream::protocol::json {
+
+// A view with a non-null data() was present as a JSON string (in-situ strings never have a null
+// pointer, even when empty); absent, null and wrong-typed fields stay default-constructed.
+inline bool present(std::string_view s) noexcept {
+    return s.data() != nullptr;
+}
+
+inline std::string_view first_present(std::initializer_list<std::string_view> options,
+                                      std::string_view fallback = {}) noexcept {
+    for (std::string_view s : options)
+        if (present(s)) return s;
+    return fallback;
+}
+
+inline bool is_json_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// `s` without JSON white space at either end.
+inline std::string_view trim_json_space(std::string_view s) noexcept {
+    while (!s.empty() && is_json_space(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_json_space(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
 
 // Deeper nesting is refused: a hostile stream must not run the parser's stack away.
 inline constexpr int kMaxDepth = 256;

@@ -52,22 +52,9 @@ inline constexpr int item_strings = id, strings = seq_id, integers = tool_call -
 static_assert(std::size(names) == other);  // classify() is checked against them below
 }  // namespace f
 
-// A view with a non-null data() was present as a JSON string (in-situ strings never have a null
-// pointer, even when empty); absent, null and wrong-typed fields stay default-constructed.
-inline bool present(std::string_view s) noexcept {
-    return s.data() != nullptr;
-}
-
-inline std::string_view first_present(std::initializer_list<std::string_view> options,
-                                      std::string_view fallback = {}) noexcept {
-    for (std::string_view s : options)
-        if (present(s)) return s;
-    return fallback;
-}
-
-inline bool is_json_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+using json::first_present;
+using json::is_json_space;
+using json::present;
 
 // Characters of a number or of true/false (null is never captured).
 inline bool is_scalar_char(char c) noexcept {

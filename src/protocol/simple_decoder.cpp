@@ -69,32 +69,12 @@ struct Value {
     std::int64_t integer = -1;  // a number that is an integer in [0, INT64_MAX]
 };
 
-bool present(std::string_view s) noexcept {
-    return s.data() != nullptr;
-}
-
-std::string_view first_present(std::initializer_list<std::string_view> options,
-                               std::string_view fallback = {}) noexcept {
-    for (const std::string_view s : options)
-        if (present(s)) return s;
-    return fallback;
-}
-
-bool is_json_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+using json::first_present;
 
 bool is_number_char(char c) noexcept {
     return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
 }
 
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && is_json_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_json_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
 
 constexpr int kMaxDepth = json::kMaxDepth;
 
@@ -253,9 +233,9 @@ DecodeStatus SimpleDecoder::decode_message(std::string_view json, stream::Sink& 
 }
 
 DecodeStatus SimpleDecoder::on_sse_event(const sse::Event& event, stream::Sink& sink) {
-    std::string_view data = trim(event.data);
+    std::string_view data = json::trim_json_space(event.data);
     // sse-starlette's second framing of an already framed string: `data: {...}` plus blank lines.
-    if (data.starts_with("data:")) data = trim(data.substr(5));
+    if (data.starts_with("data:")) data = json::trim_json_space(data.substr(5));
     if (data == "[DONE]") {
         stream::Event done;
         done.kind = stream::Kind::done;
